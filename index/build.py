@@ -1,0 +1,137 @@
+"""Read → clean → split into articles → chunk → tokenize → store, for new and changed files only."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from index import store
+from index.chunk import chunk, sentences
+from index.clean import split_articles
+from index.config import Config
+from index.document import ArticleInfo, ChunkInfo, Document, ParagraphInfo, SentenceInfo
+from index.reader import UnreadableFile, iter_files, read_bytes, to_text
+from index.tokenize import Tokenizer
+
+
+@dataclass
+class BuildReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.added)} added",
+            f"{len(self.replaced)} replaced",
+            f"{len(self.unchanged)} unchanged",
+            f"{len(self.removed)} removed",
+            f"{len(self.skipped)} skipped",
+        ]
+        lines = [", ".join(parts)]
+        lines += [f"skipped {name}: {why}" for name, why in self.skipped]
+        return "\n".join(lines)
+
+
+def signature(config: Config, tokenizer: Tokenizer) -> str:
+    """Stored tokens and chunks are valid only for the settings that made them."""
+    c = config.chunking
+    return f"{tokenizer.signature}|chunk={c.target_chars}/{c.max_chars}"
+
+
+def parse(path: str, name: str, sha256: str, text: str, config: Config, tok: Tokenizer) -> Document:
+    """One document's articles, paragraphs, sentences and chunks, with their tokens."""
+    doc = Document(path, name, sha256, text)
+    articles = split_articles(text)
+    for a, article in enumerate(articles):
+        doc.articles.append(ArticleInfo(article.title, article.subtitle))
+        for p, (span, section) in enumerate(zip(article.paragraphs, article.sections, strict=True)):
+            doc.paragraphs.append(ParagraphInfo(a, p + 1, span.start, span.end, section))
+    max_chars = config.chunking.max_chars
+    sents = sentences(text, articles, max_chars)
+    for s in sents:
+        doc.sentences.append(
+            SentenceInfo(s.article, s.paragraph, s.start, s.end, tuple(tok.tokens(text[s.start : s.end])))
+        )
+    sections = {(p.article, p.ordinal): p.section for p in doc.paragraphs}
+    context_cache: dict[tuple[int, str], tuple[str, ...]] = {}
+    for c in chunk(sents, config.chunking.target_chars, max_chars):
+        article = doc.articles[c.article]
+        section = sections[(c.article, c.paragraph)]
+        key = (c.article, section)
+        if key not in context_cache:
+            heading = " ".join(part for part in (article.title, article.subtitle, section) if part)
+            context_cache[key] = tuple(tok.tokens(heading))
+        doc.chunks.append(ChunkInfo(c.first, c.last, context_cache[key]))
+    return doc
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def update_index(
+    paths: Iterable[Path],
+    config: Config,
+    tokenizer: Tokenizer,
+    sync: bool = False,
+    progress: bool = True,
+) -> BuildReport:
+    """Bring the index at config.index.path up to date with the given files and folders."""
+    report = BuildReport()
+    files = list(iter_files(paths))
+    conn = store.connect(config.index.path, create=True)
+    try:
+        with store.transaction(conn):
+            sig = signature(config, tokenizer)
+            stale = store.get_meta(conn, "signature") != sig
+            existing = store.documents(conn)
+            seen: set[str] = set()
+            for path in tqdm(files, desc="indexing", unit="file", disable=not progress or None):
+                key = str(path.resolve())
+                try:
+                    data = read_bytes(path)
+                    digest = _sha256(data)
+                    old = existing.get(key)
+                    if old is not None and old.sha256 == digest and not stale:
+                        seen.add(key)
+                        report.unchanged.append(path.name)
+                        continue
+                    text = to_text(data)
+                except UnreadableFile as exc:
+                    report.skipped.append((str(path), str(exc)))
+                    continue
+                doc = parse(key, path.name, digest, text, config, tokenizer)
+                if old is not None:
+                    store.delete_document(conn, old.id)
+                    report.replaced.append(path.name)
+                else:
+                    report.added.append(path.name)
+                store.insert_document(conn, doc)
+                seen.add(key)
+            for key, old in existing.items():
+                if key in seen:
+                    continue
+                if sync and not Path(key).exists():
+                    store.delete_document(conn, old.id)
+                    report.removed.append(old.name)
+                elif stale:
+                    _retokenize(conn, old, config, tokenizer)
+            store.set_meta(conn, "signature", sig)
+    finally:
+        conn.close()
+    return report
+
+
+def _retokenize(conn: sqlite3.Connection, old: store.StoredDocument, config: Config, tokenizer: Tokenizer) -> None:
+    """Settings changed: rebuild a document whose file is not at hand from its stored text."""
+    text = store.document_text(conn, old.id)
+    store.delete_document(conn, old.id)
+    store.insert_document(conn, parse(old.path, old.name, old.sha256, text, config, tokenizer))

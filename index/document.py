@@ -1,0 +1,48 @@
+"""A document as the index holds it: its text and the spans and tokens derived from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    title: str
+    subtitle: str
+
+
+@dataclass(frozen=True)
+class ParagraphInfo:
+    article: int
+    ordinal: int  # 1-based within its article
+    start: int
+    stop: int
+    section: str
+
+
+@dataclass(frozen=True)
+class SentenceInfo:
+    article: int
+    paragraph: int
+    start: int
+    stop: int
+    tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChunkInfo:
+    first: int  # sentence indices, inclusive
+    last: int
+    context: tuple[str, ...]  # headline and section tokens ranked with the chunk
+
+
+@dataclass
+class Document:
+    path: str
+    name: str
+    sha256: str
+    text: str
+    articles: list[ArticleInfo] = field(default_factory=list)
+    paragraphs: list[ParagraphInfo] = field(default_factory=list)
+    sentences: list[SentenceInfo] = field(default_factory=list)
+    chunks: list[ChunkInfo] = field(default_factory=list)

@@ -1,0 +1,98 @@
+"""Answer-quality figures over gold questions: AIQ@k, HL@1 and MRR@10 as shared/README.md defines them."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.search import Answer, Result
+from index.tokenize import simplified
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    doc: str
+
+
+@dataclass(frozen=True)
+class GoldSet:
+    questions: list[GoldQuestion]
+    # For SQuAD-style files: the paragraphs to index, as (file name, text).
+    documents: list[tuple[str, str]] | None = None
+
+
+@dataclass(frozen=True)
+class Metrics:
+    questions: int
+    aiq1: float
+    aiq3: float
+    mrr10: float
+    hl1: float
+
+    def lines(self) -> list[str]:
+        return [
+            f"questions {self.questions}",
+            f"AIQ@1  {self.aiq1:.3f}",
+            f"AIQ@3  {self.aiq3:.3f}",
+            f"MRR@10 {self.mrr10:.3f}",
+            f"HL@1   {self.hl1:.3f}",
+        ]
+
+
+def normalize(text: str) -> str:
+    """White space ignored, traditional read as simplified."""
+    return simplified(_SPACE.sub("", text))
+
+
+def load_gold(path: Path) -> GoldSet:
+    """Our JSONL format, or a SQuAD-style JSON file whose paragraphs become documents."""
+    raw = path.read_text(encoding="utf-8-sig")
+    if path.suffix == ".jsonl":
+        questions = []
+        for n, line in enumerate(raw.splitlines(), start=1):
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            questions.append(
+                GoldQuestion(
+                    str(item.get("id", n)), item["question"], tuple(item["answers"]), item["doc"]
+                )
+            )
+        return GoldSet(questions)
+    data = json.loads(raw)
+    questions, documents = [], []
+    for article in data["data"]:
+        title = article.get("title", "")
+        for p, para in enumerate(article["paragraphs"]):
+            name = f"{para.get('id', f'{title}_{p}')}.txt"
+            documents.append((name, f"{title}\n\n{para['context']}\n"))
+            for qa in para["qas"]:
+                answers = tuple(dict.fromkeys(a["text"] for a in qa["answers"]))
+                questions.append(GoldQuestion(qa["id"], qa["question"], answers, name))
+    return GoldSet(questions, documents)
+
+
+def _hit(result: Result, gold: GoldQuestion, text: str) -> bool:
+    return result.doc == gold.doc and any(normalize(a) in normalize(text) for a in gold.answers)
+
+
+def evaluate(gold: list[GoldQuestion], ask: Callable[[str], Answer]) -> Metrics:
+    aiq1 = aiq3 = hl1 = rr = 0.0
+    for q in gold:
+        results = ask(q.question).results[:10]
+        ranks = [k for k, r in enumerate(results, start=1) if _hit(r, q, r.quote)]
+        first = ranks[0] if ranks else None
+        aiq1 += first == 1
+        aiq3 += first is not None and first <= 3
+        rr += 1 / first if first else 0.0
+        hl1 += bool(results) and _hit(results[0], q, results[0].highlight)
+    n = max(len(gold), 1)
+    return Metrics(len(gold), aiq1 / n, aiq3 / n, rr / n, hl1 / n)

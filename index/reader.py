@@ -1,0 +1,71 @@
+"""Turn files on disk into text: find the supported files and decode them without mojibake."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+# Encodings that real Chinese files arrive in; detection is limited to them so that a short GBK
+# file is not read as, say, a Cyrillic code page.
+CANDIDATE_ENCODINGS = ("gb18030", "big5", "utf_16", "utf_8")
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be turned into text; the message says why, for the user."""
+
+
+def decode(data: bytes) -> str:
+    """Decode bytes as UTF-8 (with or without BOM) first, then as the detected Chinese encoding."""
+    if b"\x00" in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UnreadableFile("binary data, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        best = from_bytes(data, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
+        if best is None:
+            raise UnreadableFile("not text in UTF-8, GB18030/GBK or Big5") from None
+        text = data.decode(best.encoding, errors="strict")
+    text = text.lstrip("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def has_text(text: str) -> bool:
+    """True when the text holds at least one letter, digit or CJK character."""
+    return any(ch.isalnum() for ch in text)
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Every supported file under the given files and folders, in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if (
+                    child.is_file()
+                    and child.suffix.lower() in SUPPORTED_SUFFIXES
+                    and not any(part.startswith(".") for part in child.relative_to(path).parts)
+                ):
+                    yield child
+        else:
+            yield path
+
+
+def read_bytes(path: Path) -> bytes:
+    """The raw bytes of a supported file, or UnreadableFile naming the reason."""
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise UnreadableFile(f"unsupported file type {path.suffix or '(none)'}")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFile(exc.strerror or str(exc)) from None
+
+
+def to_text(data: bytes) -> str:
+    """Decoded text that holds something worth indexing, or UnreadableFile."""
+    text = decode(data)
+    if not has_text(text):
+        raise UnreadableFile("no text in the file")
+    return text

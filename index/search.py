@@ -1,0 +1,215 @@
+"""Rank passages for a question and cut the quote that answers it.
+
+Chunks are ranked with rank-bm25 over their own tokens and their headline's; the words of the
+question that a chunk lacks but its article or document holds add a share of their weight, so
+the city or body named only in a title still decides between near-identical passages.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from rank_bm25 import BM25L, BM25Okapi, BM25Plus
+
+from index import store
+from index.build import signature
+from index.config import Config
+from index.document import Document
+from index.quote import span_text
+from index.tokenize import Tokenizer
+
+QUOTE_HARD_LIMIT = 400
+CANDIDATES = 30
+_VARIANTS = {"okapi": BM25Okapi, "plus": BM25Plus, "l": BM25L}
+
+
+@dataclass(frozen=True)
+class Result:
+    doc: str
+    title: str
+    quote: str
+    highlight: str
+    score: float
+    paragraph: int
+    doc_index: int
+    first: int  # sentence range of the quote, for widening it later
+    last: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    results: list[Result]
+    note: str = ""  # why there are no results, for the user
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    doc: int
+    first: int
+    last: int
+    tokens: frozenset[str]
+
+
+class Searcher:
+    """An opened index: every structure needed to answer held in memory."""
+
+    def __init__(self, docs: list[Document], config: Config, tokenizer: Tokenizer) -> None:
+        self.docs = docs
+        self.config = config
+        self.tokenizer = tokenizer
+        rank = config.ranking
+        self.chunks: list[_Chunk] = []
+        corpus: list[list[str]] = []
+        self.article_tokens: dict[tuple[int, int], set[str]] = {}
+        self.doc_tokens: list[set[str]] = []
+        for d, doc in enumerate(docs):
+            seen_doc: set[str] = set()
+            for c in doc.chunks:
+                body = [t for s in doc.sentences[c.first : c.last + 1] for t in s.tokens]
+                tokens = body + list(c.context) if rank.headline else body
+                corpus.append(tokens)
+                self.chunks.append(_Chunk(d, c.first, c.last, frozenset(tokens)))
+                article = doc.sentences[c.first].article
+                self.article_tokens.setdefault((d, article), set()).update(tokens)
+                seen_doc.update(tokens)
+            self.doc_tokens.append(seen_doc)
+        self.postings: dict[str, list[int]] = {}
+        for i, tokens in enumerate(corpus):
+            for t in set(tokens):
+                self.postings.setdefault(t, []).append(i)
+        self.bm25 = _VARIANTS[rank.variant](corpus, k1=rank.k1, b=rank.b) if corpus else None
+        self.unknown_idf = math.log((len(corpus) + 0.5) / 0.5) if corpus else 1.0
+
+    @classmethod
+    def open(cls, index_dir: Path, config: Config, tokenizer: Tokenizer) -> Searcher:
+        conn = store.connect(index_dir)
+        try:
+            if store.get_meta(conn, "signature") != signature(config, tokenizer):
+                raise store.IndexUnavailable(
+                    f"the index at {index_dir} was built with other tokenizer or chunk settings:"
+                    " run `qabot index` again"
+                )
+            docs = store.load_documents(conn)
+        finally:
+            conn.close()
+        return cls(docs, config, tokenizer)
+
+    @property
+    def passage_count(self) -> int:
+        return len(self.chunks)
+
+    def idf(self, token: str) -> float:
+        if self.bm25 is None:
+            return 0.0
+        value = self.bm25.idf.get(token)
+        return self.unknown_idf if value is None else max(value, 0.0)
+
+    def search(self, question: str, limit: int | None = None) -> Answer:
+        limit = self.config.answers.top_k if limit is None else limit
+        if not question.strip():
+            return Answer(question, [], "The question is empty.")
+        terms = list(dict.fromkeys(self.tokenizer.tokens(question)))
+        if not terms:
+            return Answer(question, [], "The question has no words to search for.")
+        if self.bm25 is None:
+            return Answer(question, [], "The index holds no documents yet.")
+        weights = {t: self.idf(t) for t in terms}
+        total = sum(weights.values()) or 1.0
+        candidates = sorted({i for t in terms for i in self.postings.get(t, ())})
+        if not candidates:
+            return Answer(question, [], "No relevant passage.")
+        scores = self.bm25.get_batch_scores(terms, candidates)
+        lam = self.config.ranking.context_weight
+        ranked = []
+        for i, score in zip(candidates, scores, strict=True):
+            c = self.chunks[i]
+            article = self.docs[c.doc].sentences[c.first].article
+            art_tokens = self.article_tokens[(c.doc, article)]
+            doc_tokens = self.doc_tokens[c.doc]
+            bonus = 0.0
+            for t in terms:
+                if t in c.tokens:
+                    continue
+                if t in art_tokens:
+                    bonus += weights[t]
+                elif t in doc_tokens:
+                    bonus += weights[t] / 2
+            ranked.append((score + lam * bonus, i))
+        ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+        results: list[Result] = []
+        for score, i in ranked[:CANDIDATES]:
+            if len(results) >= limit:
+                break
+            result = self._quote(self.chunks[i], score, weights, total)
+            if result is not None and not self._absorbed(result, results):
+                results.append(result)
+        note = "" if results else "No relevant passage."
+        return Answer(question, results, note)
+
+    def _absorbed(self, new: Result, results: list[Result]) -> bool:
+        """Merge a quote that overlaps an earlier one into it instead of repeating it."""
+        for k, old in enumerate(results):
+            if old.doc_index != new.doc_index:
+                continue
+            if new.first > old.last + 1 or new.last < old.first - 1:
+                continue
+            doc = self.docs[old.doc_index]
+            first, last = min(old.first, new.first), max(old.last, new.last)
+            if doc.sentences[last].stop - doc.sentences[first].start <= QUOTE_HARD_LIMIT:
+                results[k] = Result(
+                    old.doc, old.title, span_text(doc, first, last), old.highlight,
+                    old.score, old.paragraph, old.doc_index, first, last,
+                )  # fmt: skip
+            return True
+        return False
+
+    def _quote(
+        self, chunk: _Chunk, score: float, weights: dict[str, float], total: float
+    ) -> Result | None:
+        """The chunk's best sentence, widened with its neighbours up to the quote length."""
+        doc = self.docs[chunk.doc]
+        sents = doc.sentences
+
+        def value(s: int) -> float:
+            return sum(w for t, w in weights.items() if t in sents[s].tokens)
+
+        best = max(range(chunk.first, chunk.last + 1), key=lambda s: (value(s), -s))
+        article = sents[best].article
+        budget = self.config.answers.quote_chars
+        lo = hi = best
+        while True:
+            options = []
+            for s in (lo - 1, hi + 1):
+                if 0 <= s < len(sents) and sents[s].article == article:
+                    first, last = min(lo, s), max(hi, s)
+                    if sents[last].stop - sents[first].start <= budget:
+                        # Prefer the chunk's own sentences, then the ones that match.
+                        inside = chunk.first <= s <= chunk.last
+                        options.append((inside, value(s), s == hi + 1, s))
+            if not options:
+                break
+            s = max(options)[3]
+            lo, hi = min(lo, s), max(hi, s)
+        matched: set[str] = set()
+        for s in range(lo, hi + 1):
+            matched.update(sents[s].tokens)
+        ctx = self.docs[chunk.doc].chunks
+        matched.update(t for c in ctx if c.first <= best <= c.last for t in c.context)
+        coverage = sum(w for t, w in weights.items() if t in matched) / total
+        if coverage < self.config.ranking.min_coverage:
+            return None
+        title = doc.articles[article].title
+        return Result(
+            doc=doc.name,
+            title=title,
+            quote=span_text(doc, lo, hi),
+            highlight=span_text(doc, best, best),
+            score=round(float(score), 4),
+            paragraph=sents[best].paragraph,
+            doc_index=chunk.doc,
+            first=lo,
+            last=hi,
+        )
