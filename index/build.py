@@ -58,7 +58,9 @@ def parse(path: str, name: str, sha256: str, text: str, config: Config, tok: Tok
     sents = sentences(text, articles, max_chars)
     for s in sents:
         doc.sentences.append(
-            SentenceInfo(s.article, s.paragraph, s.start, s.end, tuple(tok.tokens(text[s.start : s.end])))
+            SentenceInfo(
+                s.article, s.paragraph, s.start, s.end, tuple(tok.tokens(text[s.start : s.end]))
+            )
         )
     sections = {(p.article, p.ordinal): p.section for p in doc.paragraphs}
     context_cache: dict[tuple[int, str], tuple[str, ...]] = {}
@@ -130,7 +132,9 @@ def update_index(
     return report
 
 
-def _retokenize(conn: sqlite3.Connection, old: store.StoredDocument, config: Config, tokenizer: Tokenizer) -> None:
+def _retokenize(
+    conn: sqlite3.Connection, old: store.StoredDocument, config: Config, tokenizer: Tokenizer
+) -> None:
     """Settings changed: rebuild a document whose file is not at hand from its stored text."""
     text = store.document_text(conn, old.id)
     store.delete_document(conn, old.id)

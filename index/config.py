@@ -36,6 +36,8 @@ class ChunkConfig:
 class TokenizerConfig:
     mode: str = "search"
     stopwords: bool = True
+    bigrams: bool = False
+    numbers: bool = False
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from index.document import Document
 from index.quote import span_text
 from index.tokenize import Tokenizer
 
-QUOTE_HARD_LIMIT = 400
 CANDIDATES = 30
+TOPIC_SHARE = 0.01
 _VARIANTS = {"okapi": BM25Okapi, "plus": BM25Plus, "l": BM25L}
 
 
@@ -42,12 +42,13 @@ class Result:
 class Answer:
     question: str
     results: list[Result]
-    note: str = ""  # why there are no results, for the user
+    note: str = ""  # why the question could not be searched at all, for the user
 
 
 @dataclass(frozen=True)
 class _Chunk:
     doc: int
+    index: int  # within its document
     first: int
     last: int
     tokens: frozenset[str]
@@ -67,11 +68,11 @@ class Searcher:
         self.doc_tokens: list[set[str]] = []
         for d, doc in enumerate(docs):
             seen_doc: set[str] = set()
-            for c in doc.chunks:
+            for k, c in enumerate(doc.chunks):
                 body = [t for s in doc.sentences[c.first : c.last + 1] for t in s.tokens]
                 tokens = body + list(c.context) if rank.headline else body
                 corpus.append(tokens)
-                self.chunks.append(_Chunk(d, c.first, c.last, frozenset(tokens)))
+                self.chunks.append(_Chunk(d, k, c.first, c.last, frozenset(tokens)))
                 article = doc.sentences[c.first].article
                 self.article_tokens.setdefault((d, article), set()).update(tokens)
                 seen_doc.update(tokens)
@@ -120,7 +121,7 @@ class Searcher:
         total = sum(weights.values()) or 1.0
         candidates = sorted({i for t in terms for i in self.postings.get(t, ())})
         if not candidates:
-            return Answer(question, [], "No relevant passage.")
+            return Answer(question, [])
         scores = self.bm25.get_batch_scores(terms, candidates)
         lam = self.config.ranking.context_weight
         ranked = []
@@ -140,55 +141,61 @@ class Searcher:
             ranked.append((score + lam * bonus, i))
         ranked.sort(key=lambda pair: (-pair[0], pair[1]))
         results: list[Result] = []
+        shown: set[tuple[int, int]] = set()  # (document, sentence) already quoted
         for score, i in ranked[:CANDIDATES]:
             if len(results) >= limit:
                 break
-            result = self._quote(self.chunks[i], score, weights, total)
-            if result is not None and not self._absorbed(result, results):
+            result = self._quote(self.chunks[i], score, weights, total, shown)
+            if result is not None:
                 results.append(result)
-        note = "" if results else "No relevant passage."
-        return Answer(question, results, note)
-
-    def _absorbed(self, new: Result, results: list[Result]) -> bool:
-        """Merge a quote that overlaps an earlier one into it instead of repeating it."""
-        for k, old in enumerate(results):
-            if old.doc_index != new.doc_index:
-                continue
-            if new.first > old.last + 1 or new.last < old.first - 1:
-                continue
-            doc = self.docs[old.doc_index]
-            first, last = min(old.first, new.first), max(old.last, new.last)
-            if doc.sentences[last].stop - doc.sentences[first].start <= QUOTE_HARD_LIMIT:
-                results[k] = Result(
-                    old.doc, old.title, span_text(doc, first, last), old.highlight,
-                    old.score, old.paragraph, old.doc_index, first, last,
-                )  # fmt: skip
-            return True
-        return False
+                shown.update((result.doc_index, s) for s in range(result.first, result.last + 1))
+        return Answer(question, results)
 
     def _quote(
-        self, chunk: _Chunk, score: float, weights: dict[str, float], total: float
+        self,
+        chunk: _Chunk,
+        score: float,
+        weights: dict[str, float],
+        total: float,
+        shown: set[tuple[int, int]],
     ) -> Result | None:
-        """The chunk's best sentence, widened with its neighbours up to the quote length."""
+        """The chunk's best sentence, widened with its neighbours up to the quote length.
+
+        Sentences an earlier result already quotes are left out, so results never repeat.
+        """
         doc = self.docs[chunk.doc]
         sents = doc.sentences
+        # Words of the headline name the article's topic: every sentence is about it, so they
+        # only break ties between sentences and the question's other words pick the answer.
+        topic = set(doc.chunks[chunk.index].context)
 
         def value(s: int) -> float:
-            return sum(w for t, w in weights.items() if t in sents[s].tokens)
+            return sum(
+                w * (TOPIC_SHARE if t in topic else 1.0)
+                for t, w in weights.items()
+                if t in sents[s].tokens
+            )
 
-        best = max(range(chunk.first, chunk.last + 1), key=lambda s: (value(s), -s))
+        fresh = [s for s in range(chunk.first, chunk.last + 1) if (chunk.doc, s) not in shown]
+        if not fresh:
+            return None
+        best = max(fresh, key=lambda s: (value(s), -s))
         article = sents[best].article
         budget = self.config.answers.quote_chars
         lo = hi = best
         while True:
             options = []
             for s in (lo - 1, hi + 1):
-                if 0 <= s < len(sents) and sents[s].article == article:
+                if (
+                    0 <= s < len(sents)
+                    and sents[s].article == article
+                    and (chunk.doc, s) not in shown
+                ):
                     first, last = min(lo, s), max(hi, s)
                     if sents[last].stop - sents[first].start <= budget:
-                        # Prefer the chunk's own sentences, then the ones that match.
+                        # Prefer sentences that match, then the chunk's own, then what follows.
                         inside = chunk.first <= s <= chunk.last
-                        options.append((inside, value(s), s == hi + 1, s))
+                        options.append((value(s), inside, s == hi + 1, s))
             if not options:
                 break
             s = max(options)[3]
@@ -196,8 +203,7 @@ class Searcher:
         matched: set[str] = set()
         for s in range(lo, hi + 1):
             matched.update(sents[s].tokens)
-        ctx = self.docs[chunk.doc].chunks
-        matched.update(t for c in ctx if c.first <= best <= c.last for t in c.context)
+        matched.update(topic)
         coverage = sum(w for t, w in weights.items() if t in matched) / total
         if coverage < self.config.ranking.min_coverage:
             return None

@@ -91,9 +91,7 @@ def connect(index_dir: Path, create: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys=ON")
         if create:
             conn.executescript(_SCHEMA)
-            conn.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,)
-            )
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         version = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
     except sqlite3.DatabaseError as exc:
         conn.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import unicodedata
@@ -11,17 +12,134 @@ from pathlib import Path
 import jieba
 import opencc
 
+from index.config import TokenizerConfig
+
 # Function words and question words: they match everywhere and decide nothing.
 STOPWORDS = frozenset(
-    """
-    的 了 是 在 和 与 及 或 也 都 就 而 被 把 对 从 向 以 为 于 之 其 这 那 这个 那个 这些 那些
-    着 过 得 地 所 等 并 又 还 则 即 及其 以及 由 让 给 将 已 已经 个 各 该 此 中 上 下
-    吗 呢 吧 啊 呀 么 嘛 哦 哪 哪个 哪些 哪里 哪儿 哪年 哪天 哪位 哪家 哪部 哪种 什么 什么样 啥
-    谁 几 多少 怎么 怎么样 怎样 如何 为何 为什么 是否 是不是 有没有 请问 一下
-    the a an of to in on at is are was were be by for with and or what which who whom
-    when where why how does do did
-    """.split()
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "或",
+        "也",
+        "都",
+        "就",
+        "而",
+        "被",
+        "把",
+        "对",
+        "从",
+        "向",
+        "以",
+        "为",
+        "于",
+        "之",
+        "其",
+        "这",
+        "那",
+        "这个",
+        "那个",
+        "这些",
+        "那些",
+        "着",
+        "过",
+        "得",
+        "地",
+        "所",
+        "等",
+        "并",
+        "又",
+        "还",
+        "则",
+        "即",
+        "及其",
+        "以及",
+        "由",
+        "让",
+        "给",
+        "将",
+        "已",
+        "已经",
+        "个",
+        "各",
+        "该",
+        "此",
+        "中",
+        "上",
+        "下",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "呀",
+        "么",
+        "嘛",
+        "哦",
+        "哪",
+        "哪个",
+        "哪些",
+        "哪里",
+        "哪儿",
+        "哪年",
+        "哪天",
+        "哪位",
+        "哪家",
+        "哪部",
+        "哪种",
+        "什么",
+        "什么样",
+        "啥",
+        "谁",
+        "几",
+        "多少",
+        "怎么",
+        "怎么样",
+        "怎样",
+        "如何",
+        "为何",
+        "为什么",
+        "是否",
+        "是不是",
+        "有没有",
+        "请问",
+        "一下",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "by",
+        "for",
+        "with",
+        "and",
+        "or",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "when",
+        "where",
+        "why",
+        "how",
+        "does",
+        "do",
+        "did",
+    ]
 )
+
+jieba.setLogLevel(logging.WARNING)
 
 _WORD = re.compile(r"[\w\u3400-\u9fff\uf900-\ufaff]", re.UNICODE)
 
@@ -45,11 +163,8 @@ class Tokenizer:
 
     _lock = threading.Lock()
 
-    def __init__(
-        self, mode: str = "search", stopwords: bool = True, user_dict: Path | None = None
-    ) -> None:
-        self.mode = mode
-        self.stopwords = stopwords
+    def __init__(self, config: TokenizerConfig, user_dict: Path | None = None) -> None:
+        self.config = config
         self.user_dict = user_dict
         self._jieba = jieba.Tokenizer()
         with self._lock:
@@ -64,20 +179,35 @@ class Tokenizer:
         if self.user_dict is not None:
             stat = self.user_dict.stat()
             user = f"{self.user_dict}:{stat.st_size}:{stat.st_mtime_ns}"
-        return f"v1|{self.mode}|stop={self.stopwords}|{user}"
+        c = self.config
+        return f"v1|{c.mode}|stop={c.stopwords}|bigrams={c.bigrams}|numbers={c.numbers}|{user}"
 
     def tokens(self, text: str) -> list[str]:
         folded = fold(text)
-        if self.mode == "search":
+        if self.config.mode == "search":
             words = self._jieba.cut_for_search(folded)
         else:
             words = self._jieba.cut(folded)
-        out = []
-        for word in words:
-            word = word.strip()
-            if not word or not _WORD.search(word):
-                continue
-            if self.stopwords and word in STOPWORDS:
-                continue
-            out.append(word)
+        stop = STOPWORDS if self.config.stopwords else frozenset()
+        out = [w for w in (w.strip() for w in words) if w and w not in stop and _WORD.search(w)]
+        if self.config.bigrams:
+            for run in _CJK_RUN.findall(folded):
+                out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        if self.config.numbers:
+            out.extend(answer_type_tokens(folded))
         return out
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
+_NUMERAL = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]+)"
+_COUNTED = re.compile(_NUMERAL + r"(?:余|多)?([\u4e00-\u9fff])")
+_ASKED = re.compile(r"(?:几|多少)(?:余|多)?([\u4e00-\u9fff])|(?:哪|何)一?([年月天日])")
+
+
+def answer_type_tokens(folded: str) -> list[str]:
+    """`#次` for both `7次` and `几次`: a question asking how many of X meets a count of X."""
+    out = [f"#{m.group(1)}" for m in _COUNTED.finditer(folded)]
+    for m in _ASKED.finditer(folded):
+        unit = m.group(1) or m.group(2)
+        out.append("#日" if unit == "天" else f"#{unit}")
+    return out
