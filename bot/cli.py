@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(
         prog="qabot",
-        description="Answer questions about your documents by quoting the passages that answer them.",
+        description="Answer questions about documents by quoting the passages that answer them.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

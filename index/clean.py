@@ -1,4 +1,4 @@
-"""Recover the structure a page layout hides: paragraphs broken mid-sentence, articles and headlines.
+"""Recover what a page layout hides: paragraphs broken mid-sentence, articles, headlines.
 
 Nothing here rewrites the text. Paragraphs and articles are spans of the original string, so a
 quote can always be shown as the document has it.
@@ -149,7 +149,7 @@ def _starts_article(group: list[_Block], following: _Block | None) -> bool:
 
 
 def split_articles(text: str) -> list[Article]:
-    """Articles in reading order. Paragraphs before the first headline belong to the first article."""
+    """Articles in reading order; paragraphs before the first headline join the first article."""
     blocks = _blocks(text)
     articles: list[Article] = []
     pending: list[_Block] = []  # paragraphs seen before any headline

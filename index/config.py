@@ -37,17 +37,18 @@ class TokenizerConfig:
     mode: str = "search"
     stopwords: bool = True
     bigrams: bool = False
-    numbers: bool = False
+    numbers: bool = True
+    cues: bool = True
 
 
 @dataclass(frozen=True)
 class RankingConfig:
-    variant: str = "okapi"
+    variant: str = "plus"
     k1: float = 0.9
     b: float = 0.4
     headline: bool = True
-    context_weight: float = 0.3
-    min_coverage: float = 0.3
+    context_weight: float = 0.2
+    min_coverage: float = 0.2
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Answer-quality figures over gold questions: AIQ@k, HL@1 and MRR@10 as shared/README.md defines them."""
+"""Answer quality over gold questions: AIQ@k, HL@1 and MRR@10 as shared/README.md defines them."""
 
 from __future__ import annotations
 

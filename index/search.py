@@ -22,6 +22,7 @@ from index.tokenize import Tokenizer
 
 CANDIDATES = 30
 TOPIC_SHARE = 0.01
+NEIGHBOURHOOD = 20
 _VARIANTS = {"okapi": BM25Okapi, "plus": BM25Plus, "l": BM25L}
 
 
@@ -112,7 +113,7 @@ class Searcher:
         limit = self.config.answers.top_k if limit is None else limit
         if not question.strip():
             return Answer(question, [], "The question is empty.")
-        terms = list(dict.fromkeys(self.tokenizer.tokens(question)))
+        terms = list(dict.fromkeys(self.tokenizer.query_tokens(question)))
         if not terms:
             return Answer(question, [], "The question has no words to search for.")
         if self.bm25 is None:
@@ -169,9 +170,21 @@ class Searcher:
         # only break ties between sentences and the question's other words pick the answer.
         topic = set(doc.chunks[chunk.index].context)
 
+        # A word in most sentences around here says little about which one answers.
+        art = sents[chunk.first].article
+        around = [
+            x.tokens
+            for x in sents[max(0, chunk.first - NEIGHBOURHOOD) : chunk.last + NEIGHBOURHOOD + 1]
+            if x.article == art
+        ]
+        local = {
+            t: math.log((len(around) + 1) / max(1, sum(t in toks for toks in around)))
+            for t in weights
+        }
+
         def value(s: int) -> float:
             return sum(
-                w * (TOPIC_SHARE if t in topic else 1.0)
+                w * local[t] * (TOPIC_SHARE if t in topic else 1.0)
                 for t, w in weights.items()
                 if t in sents[s].tokens
             )
@@ -200,6 +213,8 @@ class Searcher:
                 break
             s = max(options)[3]
             lo, hi = min(lo, s), max(hi, s)
+        # The answer may sit in a neighbour the window took in: pick the best of the window.
+        best = max(range(lo, hi + 1), key=lambda s: (value(s), -s))
         matched: set[str] = set()
         for s in range(lo, hi + 1):
             matched.update(sents[s].tokens)

@@ -197,6 +197,32 @@ class Tokenizer:
             out.extend(answer_type_tokens(folded))
         return out
 
+    def query_tokens(self, question: str) -> list[str]:
+        """A question's tokens and, when enabled, the words its answer is likely to contain."""
+        tokens = self.tokens(question)
+        if self.config.cues:
+            tokens.extend(question_cues(fold(question)))
+        return tokens
+
+
+# What an answer to each kind of question tends to say: "where" is answered by 位于…, "when" by a
+# year, "also called" by 又称…. Added to questions only.
+QUESTION_CUES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (
+        re.compile(r"哪里|哪儿|何处|何地|在哪|什么地方|哪个地方|哪些地方"),
+        ("位于", "地处", "分布", "坐落"),
+    ),
+    (re.compile(r"什么时候|何时|几时|哪一?年|何年|什么时间|哪个时间|哪个朝代"), ("#年",)),
+    (
+        re.compile(r"又叫|又称|别名|别称|也叫|还叫|简称|又名|也称|原名"),
+        ("又称", "又名", "别名", "简称", "也称", "原名"),
+    ),
+)
+
+
+def question_cues(folded: str) -> list[str]:
+    return [cue for pattern, cues in QUESTION_CUES if pattern.search(folded) for cue in cues]
+
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
 _NUMERAL = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]+)"

@@ -1,0 +1,53 @@
+"""Shared fixtures: one tokenizer per test session (jieba loads its dictionary once)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index.build import update_index
+from index.config import SAMPLES_DIR, Config, TokenizerConfig
+from index.search import Searcher
+from index.tokenize import Tokenizer
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+JINZHONG = "000_817278d2368192f0.txt"
+CHANGZHI = "003_dbe9603fad007b0c.txt"
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return Config()
+
+
+@pytest.fixture(scope="session")
+def tokenizer(config: Config) -> Tokenizer:
+    return Tokenizer(config.tokenizer)
+
+
+@pytest.fixture(scope="session")
+def plain_tokenizer() -> Tokenizer:
+    """Words only: no answer-type tokens, so tests can look at jieba's own output."""
+    return Tokenizer(TokenizerConfig(numbers=False, cues=False))
+
+
+@pytest.fixture(scope="session")
+def sample_searcher(tmp_path_factory: pytest.TempPathFactory, config: Config, tokenizer: Tokenizer):
+    index_dir = tmp_path_factory.mktemp("sample-index")
+    cfg = config.with_index_path(index_dir)
+    update_index([SAMPLES_DIR], cfg, tokenizer, progress=False)
+    return Searcher.open(index_dir, cfg, tokenizer)
+
+
+@pytest.fixture
+def samples_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    shutil.copytree(SAMPLES_DIR, folder)
+    return folder
+
+
+def sample_text(name: str) -> str:
+    return (SAMPLES_DIR / name).read_text(encoding="utf-8")

@@ -1,0 +1,189 @@
+"""Building and updating the index on disk: incremental, atomic, and loud about bad files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from index import build
+from index.build import update_index
+from index.config import Config, TokenizerConfig
+from index.search import Searcher
+from index.store import IndexUnavailable, connect, db_path
+from index.tokenize import Tokenizer
+
+from .conftest import CHANGZHI, JINZHONG, REPO
+
+
+class CountingTokenizer(Tokenizer):
+    """A real tokenizer that counts how often it is asked to tokenize."""
+
+    calls = 0
+
+    def tokens(self, text: str) -> list[str]:
+        CountingTokenizer.calls += 1
+        return super().tokens(text)
+
+
+@pytest.fixture(scope="module")
+def counting(config: Config) -> CountingTokenizer:
+    return CountingTokenizer(config.tokenizer)
+
+
+def _cfg(config: Config, tmp_path: Path) -> Config:
+    return config.with_index_path(tmp_path / "index")
+
+
+def test_rerun_on_unchanged_files_tokenizes_nothing(
+    samples_copy: Path, tmp_path: Path, config: Config, counting: CountingTokenizer
+) -> None:
+    cfg = _cfg(config, tmp_path)
+    first = update_index([samples_copy], cfg, counting, progress=False)
+    assert sorted(first.added) == [JINZHONG, CHANGZHI]
+    CountingTokenizer.calls = 0
+    again = update_index([samples_copy], cfg, counting, progress=False)
+    assert CountingTokenizer.calls == 0
+    assert sorted(again.unchanged) == [JINZHONG, CHANGZHI] and not again.added
+
+
+def test_changed_file_is_reindexed_and_answers_change(
+    samples_copy: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    cfg = _cfg(config, tmp_path)
+    update_index([samples_copy], cfg, tokenizer, progress=False)
+    path = samples_copy / CHANGZHI
+    path.write_text(path.read_text(encoding="utf-8").replace("8984名", "9001名"), encoding="utf-8")
+    report = update_index([samples_copy], cfg, tokenizer, progress=False)
+    assert report.replaced == [CHANGZHI] and report.unchanged == [JINZHONG]
+    searcher = Searcher.open(cfg.index.path, cfg, tokenizer)
+    quote = searcher.search("长治有多少名五级人大代表走进代表联络站？").results[0].quote
+    assert "9001名" in quote and "8984名" not in quote
+    assert len(searcher.docs) == 2
+
+
+def test_sync_removes_documents_whose_files_are_gone(
+    samples_copy: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    cfg = _cfg(config, tmp_path)
+    update_index([samples_copy], cfg, tokenizer, progress=False)
+    (samples_copy / JINZHONG).unlink()
+    kept = update_index([samples_copy], cfg, tokenizer, progress=False)
+    assert kept.removed == []
+    assert len(Searcher.open(cfg.index.path, cfg, tokenizer).docs) == 2
+    synced = update_index([samples_copy], cfg, tokenizer, sync=True, progress=False)
+    assert synced.removed == [JINZHONG]
+    assert [d.name for d in Searcher.open(cfg.index.path, cfg, tokenizer).docs] == [CHANGZHI]
+
+
+def test_unreadable_files_are_named_and_the_rest_indexed(
+    samples_copy: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    (samples_copy / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (samples_copy / "empty.md").write_bytes(b"")
+    (samples_copy / "gbk.txt").write_bytes("晋中市召开会议。".encode("gbk"))
+    report = update_index([samples_copy], _cfg(config, tmp_path), tokenizer, progress=False)
+    skipped = dict((Path(p).name, why) for p, why in report.skipped)
+    assert set(skipped) == {"binary.txt", "empty.md"}
+    assert "binary" in skipped["binary.txt"] and "no text" in skipped["empty.md"]
+    assert sorted(report.added) == sorted([JINZHONG, CHANGZHI, "gbk.txt"])
+    assert "skipped binary.txt" not in report.summary()
+    assert "binary.txt: binary data" in report.summary()
+
+
+def test_interrupted_build_leaves_the_previous_index(
+    samples_copy: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer, monkeypatch
+) -> None:
+    cfg = _cfg(config, tmp_path)
+    update_index([samples_copy], cfg, tokenizer, progress=False)
+    (samples_copy / "new.txt").write_text("新文件的内容。", encoding="utf-8")
+    (samples_copy / CHANGZHI).write_text("改过的内容。", encoding="utf-8")
+    real_parse = build.parse
+
+    def parse_then_interrupt(path, name, *args, **kwargs):
+        if name == CHANGZHI:
+            raise KeyboardInterrupt
+        return real_parse(path, name, *args, **kwargs)
+
+    monkeypatch.setattr(build, "parse", parse_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        update_index([samples_copy], cfg, tokenizer, progress=False)
+    searcher = Searcher.open(cfg.index.path, cfg, tokenizer)
+    assert sorted(d.name for d in searcher.docs) == [JINZHONG, CHANGZHI]
+    assert "8984名" in searcher.search("长治有多少名五级人大代表走进代表联络站？").results[0].quote
+
+
+KILLED_BUILD = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from index import build
+    from index.config import Config
+    from index.tokenize import Tokenizer
+
+    real_parse = build.parse
+    def slow_parse(*args, **kwargs):
+        doc = real_parse(*args, **kwargs)
+        if args[1] == "b.txt":
+            print("inside", flush=True)
+            time.sleep(60)
+        return doc
+    build.parse = slow_parse
+    config = Config().with_index_path(Path(sys.argv[2]))
+    build.update_index([Path(sys.argv[1])], config, Tokenizer(config.tokenizer), progress=False)
+    """
+)
+
+
+def test_sigkill_during_a_build_leaves_the_previous_index(
+    samples_copy: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    cfg = _cfg(config, tmp_path)
+    update_index([samples_copy], cfg, tokenizer, progress=False)
+    (samples_copy / "a.txt").write_text("甲文件。", encoding="utf-8")
+    (samples_copy / "b.txt").write_text("乙文件。", encoding="utf-8")
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_BUILD, str(samples_copy), str(cfg.index.path)],
+        stdout=subprocess.PIPE,
+        cwd=REPO,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "inside"
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    searcher = Searcher.open(cfg.index.path, cfg, tokenizer)
+    assert sorted(d.name for d in searcher.docs) == [JINZHONG, CHANGZHI]
+    assert searcher.search("李新文是哪年出生的？").results
+
+
+def test_changed_tokenizer_settings_retokenize_everything(
+    samples_copy: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    cfg = _cfg(config, tmp_path)
+    update_index([samples_copy], cfg, tokenizer, progress=False)
+    other_settings = Tokenizer(TokenizerConfig(mode="default"))
+    with pytest.raises(IndexUnavailable, match="qabot index"):
+        Searcher.open(cfg.index.path, cfg, other_settings)
+    (samples_copy / JINZHONG).unlink()  # gone from disk: rebuilt from the stored text
+    update_index([samples_copy], cfg, other_settings, progress=False)
+    searcher = Searcher.open(cfg.index.path, cfg, other_settings)
+    assert len(searcher.docs) == 2
+    assert searcher.search("李新文是哪年出生的？").results[0].doc == JINZHONG
+
+
+def test_damaged_or_missing_index_is_reported(tmp_path: Path, config: Config) -> None:
+    with pytest.raises(IndexUnavailable, match="no index"):
+        connect(tmp_path / "nowhere")
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    db_path(folder).write_bytes(b"this is not a database" * 100)
+    with pytest.raises(IndexUnavailable, match="damaged"):
+        connect(folder)

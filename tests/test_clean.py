@@ -1,0 +1,87 @@
+"""The newspaper pages' layout: broken paragraphs rejoined, articles found with their headlines."""
+
+from __future__ import annotations
+
+from index.clean import split_articles
+
+from .conftest import CHANGZHI, JINZHONG, sample_text
+
+
+def paragraphs(text: str) -> list[str]:
+    return [text[p.start : p.end] for a in split_articles(text) for p in a.paragraphs]
+
+
+def test_paragraph_broken_by_the_page_is_joined() -> None:
+    text = sample_text(JINZHONG)
+    paras = paragraphs(text)
+    joined = [p for p in paras if "带队开" in p]
+    assert len(joined) == 1
+    assert "带队开\n\n展集中走访活动" in joined[0]
+    assert [p for p in paras if "机构对" in p][0].endswith("大幅提升了建议的合理性与可行性。")
+    assert not any(
+        p.startswith(("展集中走访活动", "口审核", "升立法质量", "运手续")) for p in paras
+    )
+
+
+def test_short_continuation_after_long_broken_line_is_joined() -> None:
+    text = sample_text(CHANGZHI)
+    paras = paragraphs(text)
+    assert any(p.endswith("、主动\n\n性进一步增强。") for p in paras)
+    assert any("综合\n\n运用多种方式" in p for p in paras)
+
+
+def test_jinzhong_page_splits_into_its_articles() -> None:
+    titles = [a.title for a in split_articles(sample_text(JINZHONG))]
+    assert titles == [
+        "依法履职强担当 提质增效促发展",
+        "李军新润喜参加2026年立法工作推进会暨依法治市立法协调小组工作会",
+        "梁艳萍在祁县乡村振兴联系点开展调研",
+        "中共晋中市委组织部公示",
+        "我市全面推进《晋中市餐饮服务从业人员佩戴口罩规定》落地见效 织密食安防护网 引领文明餐饮风",
+        "90万元背后的服务温度",
+    ]
+
+
+def test_subtitle_and_section_headings_are_kept_apart_from_the_headline() -> None:
+    first = split_articles(sample_text(JINZHONG))[0]
+    assert first.subtitle == "市人大常委会2025年代表工作综述"
+    assert "搭建履职平台 激发表活活力" in first.sections
+    assert "强化建议办理 提升办理质效" in first.sections
+
+
+def test_lead_before_the_headline_belongs_to_the_first_article() -> None:
+    text = sample_text(CHANGZHI)
+    articles = split_articles(text)
+    assert len(articles) == 1
+    article = articles[0]
+    assert article.title == "围绕中心依法履职 紧贴民心担当作为"
+    first = article.paragraphs[0]
+    assert text[first.start : first.end] == "时序更替，征程再启。"
+    assert "召开常委会会议7次" in text[article.paragraphs[1].start : article.paragraphs[1].end]
+
+
+def test_bylines_are_paragraphs_not_headlines() -> None:
+    articles = split_articles(sample_text(JINZHONG))
+    titles = {a.title for a in articles}
+    assert not any("本报记者" in t or t.startswith("(") for t in titles)
+
+
+def test_markdown_headings_are_headlines() -> None:
+    text = "# 第一篇\n\n正文一。\n\n## 第二篇\n\n正文二。\n\n### 小节\n\n正文三。\n"
+    articles = split_articles(text)
+    assert [a.title for a in articles] == ["第一篇", "第二篇"]
+    assert articles[1].sections == ["", "小节"]
+
+
+def test_text_without_headings_is_one_untitled_article() -> None:
+    text = "第一句话。第二句话。\n\n第三句话。"
+    articles = split_articles(text)
+    assert len(articles) == 1 and articles[0].title == ""
+    assert len(articles[0].paragraphs) == 2
+
+
+def test_hard_wrapped_lines_make_one_paragraph() -> None:
+    text = "This line is wrapped by an editor\nand continues here, ending now.\n"
+    assert paragraphs(text) == [
+        "This line is wrapped by an editor\nand continues here, ending now."
+    ]

@@ -1,0 +1,131 @@
+"""Ranking and quoting over the real sample pages and over tiny collections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import opencc
+import pytest
+
+from index.build import update_index
+from index.config import Config
+from index.document import Document
+from index.quote import span_text
+from index.search import Searcher
+from index.tokenize import Tokenizer
+
+from .conftest import CHANGZHI, JINZHONG
+
+
+def test_city_in_the_question_picks_that_citys_page(sample_searcher: Searcher) -> None:
+    changzhi = sample_searcher.search("长治有多少名五级人大代表走进代表联络站？").results[0]
+    assert changzhi.doc == CHANGZHI and "8984名" in changzhi.quote
+    jinzhong = sample_searcher.search("晋中有多少名各级人大代表参与了主题活动？").results[0]
+    assert jinzhong.doc == JINZHONG and "8500余名" in jinzhong.quote
+
+
+def test_answer_is_quoted_with_its_sentence_source_and_paragraph(
+    sample_searcher: Searcher,
+) -> None:
+    result = sample_searcher.search("李新文是哪年出生的？").results[0]
+    assert result.doc == JINZHONG
+    assert result.title == "中共晋中市委组织部公示"
+    assert "1977年8月" in result.highlight
+    assert result.highlight in result.quote
+    assert result.paragraph == 3
+
+
+def test_traditional_question_finds_simplified_text(sample_searcher: Searcher) -> None:
+    question = opencc.OpenCC("s2t").convert("长治废止了哪部地方性法规？")
+    assert question != "长治废止了哪部地方性法规？"
+    quotes = [r.quote for r in sample_searcher.search(question).results]
+    assert any("《长治市禁止燃放烟花爆竹规定》" in q for q in quotes)
+
+
+def test_traditional_documents_answer_simplified_questions(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    text = "長治市人大常委會召開常委會會議7次。\n\n晉中市舉辦了培訓。\n\n其他內容在這裡。\n"
+    (folder / "big5.txt").write_bytes(text.encode("big5"))
+    cfg = config.with_index_path(tmp_path / "index")
+    update_index([folder], cfg, tokenizer, progress=False)
+    result = (
+        Searcher.open(cfg.index.path, cfg, tokenizer).search("长治召开了几次常委会会议").results
+    )
+    assert result and result[0].quote.startswith("長治市人大常委會召開常委會會議7次。")
+
+
+@pytest.mark.parametrize("question", ["今天天气怎么样", "asdfgh", "天气预报说明天下雨吗"])
+def test_unrelated_questions_get_no_passage(sample_searcher: Searcher, question: str) -> None:
+    assert sample_searcher.search(question).results == []
+
+
+@pytest.mark.parametrize("question", ["", "   ", "？？！！", "😀👍🏽"])
+def test_questions_without_words_say_why(sample_searcher: Searcher, question: str) -> None:
+    answer = sample_searcher.search(question)
+    assert answer.results == [] and answer.note
+
+
+def test_quotes_are_short_and_never_repeat_a_sentence(sample_searcher: Searcher) -> None:
+    for question in ["市人大常委会代表工作", "人大代表", "2025年", "建议办理"]:
+        results = sample_searcher.search(question, limit=10).results
+        assert len(results) >= 3
+        seen: set[tuple[int, int]] = set()
+        for r in results:
+            assert len(r.quote) <= 400
+            sentences = {(r.doc_index, s) for s in range(r.first, r.last + 1)}
+            assert not sentences & seen
+            seen |= sentences
+
+
+def test_quote_is_the_documents_own_text(sample_searcher: Searcher) -> None:
+    for r in sample_searcher.search("代表建议办理满意度测评", limit=5).results:
+        doc = sample_searcher.docs[r.doc_index]
+        sentences = doc.sentences[r.first : r.last + 1]
+        original = "".join(doc.text[s.start : s.stop] for s in sentences)
+        assert "".join(r.quote.split()) == "".join(original.split())
+        for line in r.quote.split("\n"):  # each line is one stretch of one paragraph
+            assert "".join(line.split()) in "".join(doc.text.split())
+
+
+def test_layout_break_inside_a_sentence_is_not_shown(sample_searcher: Searcher) -> None:
+    results = sample_searcher.search("主任会议成员分工联系县（区、市）带队开展集中走访活动").results
+    quote = next(r.quote for r in results if "带队开" in r.quote)
+    assert "带队开展集中走访活动" in quote
+
+
+def _tiny(tokenizer: Tokenizer, config: Config, texts: list[str]) -> Searcher:
+    docs = []
+    from index.build import parse
+
+    for n, text in enumerate(texts):
+        docs.append(parse(f"/tiny/{n}.txt", f"{n}.txt", str(n), text, config, tokenizer))
+    return Searcher(docs, config, tokenizer)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4])
+def test_tiny_collections_still_rank(tokenizer: Tokenizer, config: Config, size: int) -> None:
+    texts = [
+        "长治市召开常委会会议7次。",
+        "晋中市组织基层代表培训四期。",
+        "长治市人大代表提出建议175件。",
+        "晋中市收到代表建议327件。",
+    ][:size]
+    searcher = _tiny(tokenizer, config, texts)
+    result = searcher.search("长治市召开了几次常委会会议？").results
+    assert result and result[0].doc == "0.txt"
+    assert searcher.search("完全无关的天气问题").results == []
+
+
+def test_empty_index_answers_politely(tokenizer: Tokenizer, config: Config) -> None:
+    answer = Searcher([], config, tokenizer).search("长治")
+    assert answer.results == [] and "no documents" in answer.note
+
+
+def test_span_text_puts_paragraphs_on_lines(tokenizer: Tokenizer, config: Config) -> None:
+    doc: Document = _tiny(tokenizer, config, ["第一段第一句。第一段\n\n第二句。\n\n第二段。"]).docs[
+        0
+    ]
+    assert span_text(doc, 0, len(doc.sentences) - 1) == "第一段第一句。第一段第二句。\n第二段。"

@@ -1,0 +1,60 @@
+"""Tokens fold width, case and script, so that a question finds text written another way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.config import TokenizerConfig
+from index.tokenize import Tokenizer, answer_type_tokens, fold
+
+
+def test_fold_width_case_and_script() -> None:
+    assert fold("ＡＢＣ１２３，長治市人大常委會") == "abc123,长治市人大常委会"
+
+
+def test_search_mode_finds_the_parts_of_long_compounds(plain_tokenizer: Tokenizer) -> None:
+    tokens = plain_tokenizer.tokens("中国农业发展银行")
+    assert "农业" in tokens and "银行" in tokens
+    precise = Tokenizer(TokenizerConfig(mode="default", numbers=False))
+    assert "农业" not in precise.tokens("中国农业发展银行")
+
+
+def test_traditional_and_simplified_give_the_same_tokens(plain_tokenizer: Tokenizer) -> None:
+    assert plain_tokenizer.tokens("長治市人大常委會召開會議") == plain_tokenizer.tokens(
+        "长治市人大常委会召开会议"
+    )
+
+
+def test_full_width_digits_match_half_width(plain_tokenizer: Tokenizer) -> None:
+    assert plain_tokenizer.tokens("召开１５次") == plain_tokenizer.tokens("召开15次")
+
+
+def test_punctuation_spaces_and_question_words_are_dropped(plain_tokenizer: Tokenizer) -> None:
+    tokens = plain_tokenizer.tokens("长治 废止了哪部法规？！……")
+    assert "？" not in tokens and " " not in tokens and "了" not in tokens and "哪部" not in tokens
+    assert "废止" in tokens and "法规" in tokens
+    keep = Tokenizer(TokenizerConfig(stopwords=False, numbers=False))
+    assert "了" in keep.tokens("长治废止了哪部法规")
+
+
+def test_only_punctuation_or_emoji_gives_no_tokens(plain_tokenizer: Tokenizer) -> None:
+    assert plain_tokenizer.tokens("？？！！……") == []
+    assert plain_tokenizer.tokens("😀👍🏽") == []
+
+
+def test_a_count_question_meets_counts_of_the_same_unit() -> None:
+    assert answer_type_tokens(fold("召开了几次会议")) == ["#次"]
+    assert answer_type_tokens(fold("召开常委会会议7次、主任会议15次")) == ["#次", "#次"]
+    assert answer_type_tokens(fold("分四期组织")) == ["#期"]
+    assert "#年" in answer_type_tokens(fold("李新文是哪年出生的"))
+    assert "#日" in answer_type_tokens(fold("是哪天召开的"))
+
+
+def test_user_dictionary_keeps_domain_terms_whole(tmp_path: Path) -> None:
+    words = tmp_path / "words.txt"
+    words.write_text("激发表活活力 100 n\n", encoding="utf-8")
+    config = TokenizerConfig(mode="default", numbers=False)
+    assert "激发表活活力" not in Tokenizer(config).tokens("全面激发表活活力")
+    with_dict = Tokenizer(config, user_dict=words)
+    assert "激发表活活力" in with_dict.tokens("全面激发表活活力")
+    assert with_dict.signature != Tokenizer(config).signature
