@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from hypothesis import given, settings
@@ -60,9 +61,7 @@ def test_one_long_sentence_is_cut_at_commas() -> None:
 
 
 texts = st.text(
-    alphabet=st.sampled_from(
-        list("中文字句段落。，！？；…“”「」()（）abc .!?\n\n  0123456789") + ["\n"]
-    ),
+    alphabet=st.sampled_from(list("中文字句段落。，！？；…“”「」()（）abc .!?\n  0123456789")),
     max_size=600,
 ) | st.text(max_size=300)
 
@@ -73,7 +72,7 @@ def test_chunking_loses_and_repeats_nothing(text: str) -> None:
     articles = split_articles(text)
     sents, chunks = _chunks_of(text, 60, 120)
     # Sentences tile the article paragraphs: in order, disjoint, together all their visible text.
-    for a, s in zip(sents, sents[1:], strict=False):
+    for a, s in itertools.pairwise(sents):
         assert a.end <= s.start
     para_text = "".join(text[p.start : p.end] for art in articles for p in art.paragraphs)
     sent_text = "".join(text[s.start : s.end] for s in sents)

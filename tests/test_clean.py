@@ -17,7 +17,7 @@ def test_paragraph_broken_by_the_page_is_joined() -> None:
     joined = [p for p in paras if "带队开" in p]
     assert len(joined) == 1
     assert "带队开\n\n展集中走访活动" in joined[0]
-    assert [p for p in paras if "机构对" in p][0].endswith("大幅提升了建议的合理性与可行性。")
+    assert next(p for p in paras if "机构对" in p).endswith("大幅提升了建议的合理性与可行性。")
     assert not any(
         p.startswith(("展集中走访活动", "口审核", "升立法质量", "运手续")) for p in paras
     )
