@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 import tempfile
+from dataclasses import replace
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -19,7 +20,7 @@ from bot.format import answer_html, html_to_terminal
 from index.build import update_index
 from index.config import SAMPLES_DIR, Config, ConfigError, default_index_dir, load_config
 from index.evaluate import evaluate, load_gold
-from index.reader import UnreadableFile, decode
+from index.reader import UnreadableFile, decode, iter_files
 from index.search import Answer, Searcher
 from index.store import IndexUnavailable, db_path
 from index.tokenize import Tokenizer
@@ -113,8 +114,9 @@ def _questions(batch: str) -> Iterator[str]:
 
 
 def ask(searcher: Searcher, question: str, limit: int | None) -> Answer:
-    """A question too long to be one is cut, so the search stays fast."""
-    return searcher.search(question[:MAX_QUESTION_CHARS], limit)
+    """A question too long to be one is searched by its start, so the search stays fast."""
+    answer = searcher.search(question[:MAX_QUESTION_CHARS], limit)
+    return replace(answer, question=question)
 
 
 def render(answer: Answer, out: TextIO) -> None:
@@ -126,6 +128,9 @@ def cmd_index(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) ->
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    if not any(True for _ in iter_files(args.paths)) and not args.sync:
+        names = ", ".join(str(p) for p in args.paths)
+        raise UsageError(f"no .txt or .md files in {names}; the index is unchanged")
     report = update_index(
         args.paths,
         config.with_index_path(index_dir),

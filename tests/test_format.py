@@ -1,0 +1,74 @@
+"""Answers as Telegram HTML: escaped, bold where it answers, within Telegram's limits."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.format import answer_html, html_to_terminal
+from index.search import Answer, Result, Searcher
+
+from .telegram_html import check
+
+
+def _result(quote: str, highlight: str, title: str = "标题", doc: str = "a.txt") -> Result:
+    return Result(doc, title, quote, highlight, 1.0, 2, 0, 0, 0)
+
+
+def test_answer_message_bolds_the_answering_sentence(sample_searcher: Searcher) -> None:
+    answer = sample_searcher.search("长治组织了多少次任前法律知识考试？")
+    message = answer_html(answer)
+    text = check(message)
+    assert message.startswith("1. <blockquote>")
+    assert "<b>开展宪法宣传周等普法活动，组织任前法律知识考试16次、宪法宣誓38人次；</b>" in message
+    assert "003_dbe9603fad007b0c.txt · 围绕中心依法履职 紧贴民心担当作为 · ¶" in text
+
+
+def test_document_text_that_looks_like_html_is_escaped() -> None:
+    quote = "if a < b && c > d: print('<b>x</b>') & done"
+    message = answer_html(Answer("q", [_result(quote, "print('<b>x</b>')", title="<i>t</i>")]))
+    text = check(message)
+    assert quote in text and "<i>t</i>" in text
+
+
+def test_no_answer_is_a_plain_polite_sentence() -> None:
+    text = check(answer_html(Answer("今天天气怎么样", [])))
+    assert "No relevant passage" in text
+    assert "The question is empty." in check(answer_html(Answer("", [], "The question is empty.")))
+
+
+def test_results_that_would_pass_the_limit_are_left_out() -> None:
+    results = [_result("长" * 1500, "长" * 10) for _ in range(4)]
+    message = answer_html(Answer("q", results))
+    check(message)
+    assert message.count("<blockquote>") == 2
+
+
+def test_terminal_rendering_keeps_bold_and_sources() -> None:
+    message = answer_html(Answer("q", [_result("前一句。答案句。后一句。", "答案句。")]))
+    plain = html_to_terminal(message, color=False)
+    assert "**答案句。**" in plain and "a.txt · 标题 · ¶2" in plain
+    assert "<" not in plain
+    assert "\033[1m答案句。\033[0m" in html_to_terminal(message, color=True)
+
+
+pieces = st.text(alphabet=st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
+    ["</blockquote>", "<a href='x'>", "&amp;", "&", "<", "/start", "\u200d", "👨‍👩‍👧", "\u202e"]
+)
+hostile = st.lists(pieces, min_size=1, max_size=20).map("".join).filter(bool)
+
+
+@settings(max_examples=200, deadline=None)
+@given(quote=hostile, title=hostile, cut=st.integers(0, 500))
+def test_any_text_gives_a_valid_message(quote: str, title: str, cut: int) -> None:
+    highlight = quote[cut % len(quote) :][:50]
+    message = answer_html(Answer("q", [_result(quote, highlight, title=title)] * 3))
+    text = check(message)
+    assert quote in text
+
+
+@pytest.mark.parametrize("bad", ["<b>x", "x</b>", "<script>x</script>", "a < b", "R&D"])
+def test_the_checker_refuses_what_telegram_refuses(bad: str) -> None:
+    with pytest.raises(ValueError):
+        check(bad)
