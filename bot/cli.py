@@ -11,8 +11,8 @@ import json
 import logging
 import sys
 import tempfile
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 

@@ -1,0 +1,25 @@
+# Two commands for a fresh clone: `make chat` and `make test`. Both install what they need
+# into .venv first (Python 3.11+ and pip's access to PyPI are all they assume).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install chat test lint
+
+$(BIN)/qabot: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(BIN)/qabot
+
+install: $(BIN)/qabot
+
+chat: install
+	$(BIN)/qabot chat
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

@@ -1,0 +1,60 @@
+"""Settings: the example file documents every one, and mistakes are named."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from index.config import Config, ConfigError, load_config, parse_config
+
+from .conftest import REPO
+
+
+def test_example_file_names_every_setting_with_its_default() -> None:
+    example = REPO / "config.example.toml"
+    text = example.read_text(encoding="utf-8")
+    config = load_config(example)
+    defaults = Config()
+    for section in ("index", "chunking", "tokenizer", "ranking", "answers"):
+        for f in fields(getattr(defaults, section)):
+            assert f"{f.name} =" in text, f"[{section}] {f.name} is not documented"
+    for section in ("chunking", "tokenizer", "ranking", "answers"):
+        assert getattr(config, section) == getattr(defaults, section)
+    assert config.index.user_dict is None
+    assert set(tomllib.loads(text)) == {"index", "chunking", "tokenizer", "ranking", "answers"}
+
+
+def test_relative_paths_are_taken_from_the_config_folder(tmp_path: Path) -> None:
+    path = tmp_path / "qabot.toml"
+    path.write_text('[index]\npath = "data/idx"\nuser_dict = "words.txt"\n', encoding="utf-8")
+    config = load_config(path)
+    assert config.index.path == tmp_path / "data" / "idx"
+    assert config.index.user_dict == tmp_path / "words.txt"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"ranking": {"k1": "high"}}, r"\[ranking\] k1"),
+        ({"ranking": {"variant": "bm42"}}, "one of l, okapi, plus"),
+        ({"answers": {"top_k": 0}}, "positive"),
+        ({"answers": {"top_k": True}}, "positive"),
+        ({"tokenizer": {"stopwords": "yes"}}, "true or false"),
+        ({"chunking": {"target_chars": 400, "max_chars": 300}}, "at least"),
+        ({"rankng": {}}, r"unknown section \[rankng\]"),
+        ({"ranking": {"k": 1}}, "unknown setting"),
+    ],
+)
+def test_mistakes_are_named(data: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_config(data, Path("."))
+
+
+def test_broken_toml_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[ranking\nk1 = ", encoding="utf-8")
+    with pytest.raises(ConfigError, match="bad.toml"):
+        load_config(path)
