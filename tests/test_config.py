@@ -56,5 +56,5 @@ def test_mistakes_are_named(data: dict, message: str) -> None:
 def test_broken_toml_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text("[ranking\nk1 = ", encoding="utf-8")
-    with pytest.raises(ConfigError, match="bad.toml"):
+    with pytest.raises(ConfigError, match=r"bad\.toml"):
         load_config(path)
