@@ -13,7 +13,7 @@ from index.search import Searcher
 from index.tokenize import Tokenizer
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+SEED_QA = REPO / "eval" / "seed_qa.jsonl"
 JINZHONG = "000_817278d2368192f0.txt"
 CHANGZHI = "003_dbe9603fad007b0c.txt"
 

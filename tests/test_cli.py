@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CHANGZHI, JINZHONG, REPO, SHARED
+from .conftest import CHANGZHI, JINZHONG, REPO, SEED_QA
 
 
 def qabot(
@@ -139,7 +139,7 @@ def test_chat_answers_until_an_empty_line(tmp_path: Path) -> None:
 
 
 def test_eval_prints_the_figures_for_our_gold_format(tmp_path: Path) -> None:
-    out = qabot("eval", str(SHARED / "eval" / "seed_qa.jsonl"), home=tmp_path)
+    out = qabot("eval", str(SEED_QA), home=tmp_path)
     figures = dict(line.split() for line in out.stdout.splitlines()[1:])
     assert set(figures) == {"questions", "AIQ@1", "AIQ@3", "MRR@10", "HL@1"}
     assert float(figures["AIQ@3"]) == 1.0

@@ -10,11 +10,11 @@ from index.evaluate import evaluate, load_gold, normalize
 from index.search import Searcher
 from index.tokenize import Tokenizer
 
-from .conftest import SHARED
+from .conftest import SEED_QA
 
 
 def test_seed_questions_hold_their_floor(sample_searcher: Searcher) -> None:
-    gold = load_gold(SHARED / "eval" / "seed_qa.jsonl")
+    gold = load_gold(SEED_QA)
     assert len(gold.questions) >= 27
     metrics = evaluate(gold.questions, sample_searcher.search)
     assert metrics.aiq1 >= 0.95
