@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.format import answer_html, html_to_terminal
-from index.build import update_index
+from index.build import is_current, update_index
 from index.config import SAMPLES_DIR, Config, ConfigError, default_index_dir, load_config
 from index.evaluate import evaluate, load_gold
 from index.reader import UnreadableFile, decode, iter_files
 from index.search import Answer, Searcher
-from index.store import IndexUnavailable, db_path
+from index.store import IndexUnavailable
 from index.tokenize import Tokenizer
 
 MAX_QUESTION_CHARS = 1000
@@ -77,7 +77,7 @@ def _index_dir(args: argparse.Namespace, config: Config) -> tuple[Path, bool]:
 def open_searcher(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> Searcher:
     index_dir, samples = _index_dir(args, config)
     config = config.with_index_path(index_dir)
-    if samples and not db_path(index_dir).exists():
+    if samples and not is_current(config, tokenizer):
         print(f"building the sample index in {index_dir} …", file=sys.stderr)
         update_index([SAMPLES_DIR], config, tokenizer, progress=False)
     return Searcher.open(index_dir, config, tokenizer)

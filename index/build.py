@@ -46,6 +46,20 @@ def signature(config: Config, tokenizer: Tokenizer) -> str:
     return f"{tokenizer.signature}|chunk={c.target_chars}/{c.max_chars}"
 
 
+def is_current(config: Config, tokenizer: Tokenizer) -> bool:
+    """True when an index exists at config.index.path and was built with these settings."""
+    if not store.db_path(config.index.path).exists():
+        return False
+    try:
+        conn = store.connect(config.index.path)
+    except store.IndexUnavailable:
+        return False
+    try:
+        return store.get_meta(conn, "signature") == signature(config, tokenizer)
+    finally:
+        conn.close()
+
+
 def parse(path: str, name: str, sha256: str, text: str, config: Config, tok: Tokenizer) -> Document:
     """One document's articles, paragraphs, sentences and chunks, with their tokens."""
     doc = Document(path, name, sha256, text)

@@ -18,8 +18,25 @@ class UnreadableFile(Exception):
     """A file that cannot be turned into text; the message says why, for the user."""
 
 
+# Formats that are sometimes saved under a .txt name; their bytes would decode as garbage.
+MAGIC = (
+    (b"%PDF", "a PDF file"),
+    (b"PK\x03\x04", "a zip archive (docx, epub or zip)"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document"),
+    (b"{\\rtf", "an RTF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x7fELF", "a program"),
+)
+_CONTROL_SHARE = 0.01
+
+
 def decode(data: bytes) -> str:
     """Decode bytes as UTF-8 (with or without BOM) first, then as the detected Chinese encoding."""
+    for magic, what in MAGIC:
+        if data.startswith(magic):
+            raise UnreadableFile(f"{what}, not plain text")
     if b"\x00" in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise UnreadableFile("binary data, not text")
     try:
@@ -29,8 +46,11 @@ def decode(data: bytes) -> str:
         if best is None:
             raise UnreadableFile("not text in UTF-8, GB18030/GBK or Big5") from None
         text = data.decode(best.encoding, errors="strict")
-    text = text.lstrip("\ufeff")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    control = sum(1 for ch in text if ch < " " and ch not in "\n\t\f\v")
+    if control > _CONTROL_SHARE * len(text):
+        raise UnreadableFile("binary data, not text")
+    return text
 
 
 def has_text(text: str) -> bool:

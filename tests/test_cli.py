@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -190,3 +191,13 @@ def test_eval_reads_squad_files(tmp_path: Path) -> None:
     out = qabot("eval", str(path), home=tmp_path)
     assert "2 documents" in out.stdout
     assert "AIQ@1  1.000" in out.stdout and "HL@1   1.000" in out.stdout
+
+
+def test_sample_index_from_older_settings_is_rebuilt(tmp_path: Path) -> None:
+    qabot("ask", "长治", home=tmp_path)
+    db = tmp_path / "data" / "qabot" / "index" / "index.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = 'older' WHERE key = 'signature'")
+    out = qabot("ask", "--json", "宪法宣誓有多少人次？", home=tmp_path)
+    assert "building the sample index" in out.stderr
+    assert "38人次" in json.loads(out.stdout)["results"][0]["quote"]

@@ -72,3 +72,17 @@ def test_folders_are_walked_in_order_and_hidden_files_skipped(tmp_path: Path) ->
         (tmp_path / name).write_text("文字", encoding="utf-8")
     names = [p.relative_to(tmp_path).as_posix() for p in iter_files([tmp_path])]
     assert names == ["a.txt", "b/1.TXT", "b/2.md"]
+
+
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "PDF"),
+        (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(1, 200)), "zip"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(1, 200)), "PNG"),
+        (bytes(range(1, 32)) * 20 + "中文".encode(), "binary"),
+    ],
+)
+def test_binary_formats_named_txt_are_refused(data: bytes, what: str) -> None:
+    with pytest.raises(UnreadableFile, match=what):
+        decode(data)

@@ -1,0 +1,77 @@
+"""Question latency end to end (tokenize the question, rank, cut the quotes) and index open time.
+
+Run from the repository root:  .venv/bin/python bench/latency.py [--shared ../shared]
+Uses the CMRC 2018 dev paragraphs as the corpus and its questions as queries; medians of
+several rounds, because the machine is noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from index.build import update_index
+from index.config import Config
+from index.evaluate import load_gold
+from index.search import Searcher
+from index.tokenize import Tokenizer
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shared", type=Path, default=Path("../shared"))
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    gold = load_gold(args.shared / "eval" / "cmrc2018_dev.json")
+    config = Config()
+    tokenizer = Tokenizer(config.tokenizer)
+    with tempfile.TemporaryDirectory() as tmp:
+        docs = Path(tmp) / "docs"
+        docs.mkdir()
+        chars = 0
+        for name, text in gold.documents or []:
+            (docs / name).write_text(text, encoding="utf-8")
+            chars += len(text)
+        cfg = config.with_index_path(Path(tmp) / "index")
+        start = time.perf_counter()
+        update_index([docs], cfg, tokenizer, progress=False)
+        build_s = time.perf_counter() - start
+        opens, p50s, p95s, p99s = [], [], [], []
+        for _ in range(args.rounds):
+            start = time.perf_counter()
+            searcher = Searcher.open(cfg.index.path, cfg, tokenizer)
+            opens.append(time.perf_counter() - start)
+            times = []
+            for q in gold.questions:
+                start = time.perf_counter()
+                searcher.search(q.question)
+                times.append((time.perf_counter() - start) * 1000)
+            p50s.append(percentile(times, 50))
+            p95s.append(percentile(times, 95))
+            p99s.append(percentile(times, 99))
+        size = (cfg.index.path / "index.sqlite").stat().st_size
+    print(
+        f"corpus: {len(gold.documents or [])} documents, {chars} characters, "
+        f"{searcher.passage_count} passages; {len(gold.questions)} questions"
+    )
+    print(
+        f"build: {build_s:.1f} s ({chars / build_s:,.0f} characters/s); index {size / 1e6:.1f} MB"
+    )
+    print(f"open: {statistics.median(opens) * 1000:.0f} ms (median of {args.rounds})")
+    print(
+        f"question latency ms, median of {args.rounds} rounds: "
+        f"p50 {statistics.median(p50s):.1f}, p95 {statistics.median(p95s):.1f}, "
+        f"p99 {statistics.median(p99s):.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
