@@ -15,7 +15,7 @@ from pathlib import Path
 import opencc
 
 from index.build import update_index
-from index.config import SAMPLES_DIR, ChunkConfig, Config, RankingConfig, TokenizerConfig
+from index.config import SAMPLES_DIR, Config, RankingConfig, TokenizerConfig
 from index.evaluate import GoldQuestion, GoldSet, evaluate, load_gold
 from index.search import Searcher
 from index.tokenize import Tokenizer
@@ -62,7 +62,7 @@ def steps() -> list[tuple[str, Config]]:
     rows.append(("defaults, plus character bigrams", _with(c, tokenizer__bigrams=True)))
     rows.append(("defaults, but context 0.5", _with(c, ranking__context_weight=0.5)))
     rows.append(("defaults, but relevance floor 0.3", _with(c, ranking__min_coverage=0.3)))
-    rows.append(("defaults, but 300-char passages", _with(c, chunking=ChunkConfig(300, 300))))
+    rows.append(("defaults, but 300-char passages", _with(c, chunking__target_chars=300)))
     return rows
 
 

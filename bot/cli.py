@@ -16,9 +16,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from bot.app import build_application, run, setup_logging
+from bot.config import TOKEN_ENV, Settings, load_settings
 from bot.format import answer_html, html_to_terminal
 from index.build import is_current, update_index
-from index.config import SAMPLES_DIR, Config, ConfigError, default_index_dir, load_config
+from index.config import SAMPLES_DIR, Config, ConfigError, default_index_dir
 from index.evaluate import evaluate, load_gold
 from index.reader import UnreadableFile, decode, iter_files
 from index.search import Answer, Searcher
@@ -59,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", "--top-k", type=int, help="number of results (default: from config)")
 
     sub.add_parser("chat", parents=[common], help="interactive console over the index")
+
+    sub.add_parser("run", parents=[common], help="start the Telegram bot")
 
     p = sub.add_parser("eval", parents=[common], help="score answers against gold questions")
     p.add_argument("gold", type=Path, help="our JSONL gold file or a SQuAD-style JSON file")
@@ -201,6 +205,29 @@ def cmd_eval(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> 
     return 0
 
 
+def cmd_run(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) -> int:
+    token = settings.token()
+    if not token:
+        raise UsageError(f"no bot token: set {TOKEN_ENV} or [telegram] token in the config file")
+    setup_logging(token)
+    config = settings.engine
+    index_dir, _ = _index_dir(args, config)
+    searcher = open_searcher(args, config, tokenizer)
+    reopen_config = config.with_index_path(index_dir)
+
+    def reopen() -> Searcher:
+        return Searcher.open(index_dir, reopen_config, tokenizer)
+
+    app = build_application(settings, searcher, reopen)
+    print(
+        f"qabot: serving {len(searcher.docs)} documents, {searcher.passage_count} passages;"
+        " Ctrl-C stops.",
+        file=sys.stderr,
+    )
+    run(app, settings)
+    return 0
+
+
 COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval}
 
 
@@ -208,8 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        config = load_config(args.config)
+        settings = load_settings(args.config)
+        config = settings.engine
         tokenizer = Tokenizer(config.tokenizer, config.index.user_dict)
+        if args.command == "run":
+            return cmd_run(args, settings, tokenizer)
         return COMMANDS[args.command](args, config, tokenizer)
     except (ConfigError, UsageError, IndexUnavailable) as exc:
         print(f"qabot: {exc}", file=sys.stderr)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, get_type_hints
 
 from platformdirs import user_data_dir
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
+
+
+T = TypeVar("T")
 
 
 class ConfigError(ValueError):
@@ -84,66 +87,89 @@ _CHOICES = {
 }
 
 
-def _coerce(section: str, name: str, value: Any, default: Any, base: Path) -> Any:
-    where = f"[{section}] {name}"
-    if name in ("path", "user_dict"):
+def _coerce(where: str, kind: Any, value: Any, base: Path, choices: set[str] | None) -> Any:
+    if kind in (Path, Path | None):
         if not isinstance(value, str):
             raise ConfigError(f"{where} must be a string path")
         if not value:
-            return None if name == "user_dict" else default
+            if kind is Path:
+                raise ConfigError(f"{where} must not be empty")
+            return None
         path = Path(value).expanduser()
         return path if path.is_absolute() else (base / path)
-    if isinstance(default, bool):
+    if kind is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"{where} must be true or false")
         return value
-    if isinstance(default, int):
+    if kind is int:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ConfigError(f"{where} must be a positive whole number")
         return value
-    if isinstance(default, float):
+    if kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise ConfigError(f"{where} must be a number ≥ 0")
         return float(value)
+    if kind == tuple[int, ...]:
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
+            raise ConfigError(f"{where} must be a list of whole numbers")
+        return tuple(value)
     if not isinstance(value, str):
         raise ConfigError(f"{where} must be a string")
-    choices = _CHOICES.get((section, name))
     if choices and value not in choices:
         raise ConfigError(f"{where} must be one of {', '.join(sorted(choices))}")
     return value
 
 
-def parse_config(data: dict[str, Any], base: Path) -> Config:
-    """Build a Config from parsed TOML; relative paths are taken from `base`."""
+def read_section(
+    cls: type[T], section: str, table: Any, base: Path, choices: dict[str, set[str]] | None = None
+) -> T:
+    """One TOML table as a frozen dataclass: unknown names and wrong types are named."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"[{section}] must be a table")
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    values = {}
+    for name, value in table.items():
+        if name not in known:
+            raise ConfigError(f"unknown setting [{section}] {name}")
+        allowed = (choices or {}).get(name)
+        values[name] = _coerce(f"[{section}] {name}", hints[name], value, base, allowed)
+    return replace(cls(), **values)  # type: ignore[type-var]
+
+
+def parse_config(data: dict[str, Any], base: Path, ignore: tuple[str, ...] = ()) -> Config:
+    """Build a Config from parsed TOML; relative paths are taken from `base`.
+
+    Sections named in `ignore` belong to another part of the program, which reads them itself.
+    """
     sections: dict[str, Any] = {}
     for key, table in data.items():
+        if key in ignore:
+            continue
         cls = _SECTIONS.get(key)
         if cls is None:
             raise ConfigError(f"unknown section [{key}]")
-        if not isinstance(table, dict):
-            raise ConfigError(f"[{key}] must be a table")
-        defaults = cls()
-        known = {f.name for f in fields(cls)}
-        values = {}
-        for name, value in table.items():
-            if name not in known:
-                raise ConfigError(f"unknown setting [{key}] {name}")
-            values[name] = _coerce(key, name, value, getattr(defaults, name), base)
-        sections[key] = replace(defaults, **values)
+        choices = {name: c for (sec, name), c in _CHOICES.items() if sec == key}
+        sections[key] = read_section(cls, key, table, base, choices)
     config = Config(**sections)
     if config.chunking.max_chars < config.chunking.target_chars:
         raise ConfigError("[chunking] max_chars must be at least target_chars")
     return config
 
 
-def load_config(path: Path | None) -> Config:
-    """Read the config file, or return the defaults when there is none."""
-    if path is None:
-        return Config()
+def read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    return replace(parse_config(data, path.resolve().parent), source=path)
+
+
+def load_config(path: Path | None) -> Config:
+    """Read the config file, or return the defaults when there is none."""
+    if path is None:
+        return Config()
+    return replace(parse_config(read_toml(path), path.resolve().parent), source=path)

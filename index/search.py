@@ -8,7 +8,7 @@ the city or body named only in a title still decides between near-identical pass
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
@@ -37,6 +37,16 @@ class Result:
     doc_index: int
     first: int  # sentence range of the quote, for widening it later
     last: int
+    sentence: int  # the highlighted sentence
+
+
+@dataclass(frozen=True)
+class Source:
+    """One indexed document as a user may see it."""
+
+    name: str
+    articles: int
+    titles: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,35 @@ class Searcher:
     @property
     def passage_count(self) -> int:
         return len(self.chunks)
+
+    def sources(self) -> list[Source]:
+        return [
+            Source(d.name, len(d.articles), tuple(a.title for a in d.articles if a.title))
+            for d in self.docs
+        ]
+
+    def context(self, result: Result, max_chars: int) -> Result:
+        """The whole paragraph around a result's answering sentence, cut at sentences if long."""
+        doc = self.docs[result.doc_index]
+        sents = doc.sentences
+        best = sents[result.sentence]
+        lo = hi = result.sentence
+
+        def same_paragraph(s: int) -> bool:
+            return (
+                0 <= s < len(sents)
+                and sents[s].article == best.article
+                and sents[s].paragraph == best.paragraph
+            )
+
+        grew = True
+        while grew:
+            grew = False
+            for s in (lo - 1, hi + 1):
+                first, last = min(lo, s), max(hi, s)
+                if same_paragraph(s) and sents[last].stop - sents[first].start <= max_chars:
+                    lo, hi, grew = first, last, True
+        return replace(result, quote=span_text(doc, lo, hi), first=lo, last=hi)
 
     def idf(self, token: str) -> float:
         if self.bm25 is None:
@@ -233,4 +272,5 @@ class Searcher:
             doc_index=chunk.doc,
             first=lo,
             last=hi,
+            sentence=best,
         )

@@ -13,7 +13,7 @@ from .telegram_html import check
 
 
 def _result(quote: str, highlight: str, title: str = "标题", doc: str = "a.txt") -> Result:
-    return Result(doc, title, quote, highlight, 1.0, 2, 0, 0, 0)
+    return Result(doc, title, quote, highlight, 1.0, 2, 0, 0, 0, 0)
 
 
 def test_answer_message_bolds_the_answering_sentence(sample_searcher: Searcher) -> None:

@@ -1,0 +1,102 @@
+"""Build and run the Telegram application: long polling or webhook, safe to leave running."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Callable
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+from bot.config import Settings
+from bot.handlers import COMMANDS, NO_PREVIEW, BotState, add_handlers
+from bot.service import AnswerService, RateLimiter
+from index.search import Searcher
+
+log = logging.getLogger(__name__)
+
+
+class MaskingFormatter(logging.Formatter):
+    """Formats records, tracebacks included, with the token replaced, so it never reaches a log."""
+
+    def __init__(self, secret: str, fmt: str) -> None:
+        super().__init__(fmt)
+        self.secret = secret
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text.replace(self.secret, "<token>") if self.secret else text
+
+
+def setup_logging(token: str, level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(MaskingFormatter(token, "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs every request URL at INFO, and the URL holds the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def build_application(
+    settings: Settings, searcher: Searcher, reopen: Callable[[], Searcher]
+) -> Application:
+    cfg = settings.telegram
+    timeout = cfg.request_timeout
+    app = (
+        ApplicationBuilder()
+        .token(settings.token())
+        .base_url(cfg.base_url)
+        .base_file_url(cfg.base_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
+        .rate_limiter(AIORateLimiter(max_retries=5))
+        .concurrent_updates(64)
+        .connect_timeout(timeout)
+        .read_timeout(timeout)
+        .write_timeout(timeout)
+        .pool_timeout(timeout)
+        .get_updates_read_timeout(timeout + 30)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data["state"] = BotState(
+        service=AnswerService(searcher, reopen, cfg.search_threads),
+        config=cfg,
+        limiter=RateLimiter(cfg.questions_per_minute),
+        top_k=settings.engine.answers.top_k,
+    )
+    add_handlers(app)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    await app.bot.set_my_commands(COMMANDS)
+    me = app.bot
+    log.info("running as @%s", me.username)
+
+
+async def _post_shutdown(app: Application) -> None:
+    state: BotState = app.bot_data["state"]
+    state.service.close()
+
+
+def run(app: Application, settings: Settings) -> None:
+    """Serve until SIGINT or SIGTERM; replies in flight are finished before the process ends."""
+    cfg = settings.telegram
+    stop = (signal.SIGINT, signal.SIGTERM)
+    if cfg.mode == "webhook":
+        app.run_webhook(
+            listen=cfg.webhook_listen,
+            port=cfg.webhook_port,
+            url_path=cfg.webhook_path,
+            webhook_url=cfg.webhook_url,
+            secret_token=cfg.webhook_secret or None,
+            allowed_updates=Update.ALL_TYPES,
+            stop_signals=stop,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=stop, timeout=30)

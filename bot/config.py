@@ -1,0 +1,60 @@
+"""The bot's settings: the answer engine's sections plus [telegram], from one read of the file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from index.config import Config, ConfigError, parse_config, read_section, read_toml
+
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str = ""
+    # Long polling by default; "webhook" listens for Telegram's requests instead.
+    mode: str = "polling"
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_path: str = "telegram"
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    # Empty lists mean everyone may ask; admins may use /stats and /reload.
+    allowed_users: tuple[int, ...] = ()
+    allowed_chats: tuple[int, ...] = ()
+    admins: tuple[int, ...] = ()
+    questions_per_minute: int = 20
+    search_threads: int = 4
+    request_timeout: float = 20.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    engine: Config = field(default_factory=Config)
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+
+    def token(self) -> str:
+        """The environment wins over the file, so the file need not hold a secret."""
+        return os.environ.get(TOKEN_ENV) or self.telegram.token
+
+
+def load_settings(path: Path | None) -> Settings:
+    if path is None:
+        return Settings()
+    data = read_toml(path)
+    base = path.resolve().parent
+    engine = replace(parse_config(data, base, ignore=("telegram",)), source=path)
+    telegram = read_section(
+        TelegramConfig,
+        "telegram",
+        data.get("telegram", {}),
+        base,
+        {"mode": {"polling", "webhook"}},
+    )
+    if telegram.mode == "webhook" and not telegram.webhook_url:
+        raise ConfigError("[telegram] webhook_url is needed when mode is webhook")
+    return Settings(engine, telegram)

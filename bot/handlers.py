@@ -1,0 +1,421 @@
+"""Telegram handlers: questions in, quoted answers out, never a raw error in a chat.
+
+In private chats every text is a question. In groups the bot speaks only when asked: `/ask`, a
+mention of the bot, or a reply to one of its messages, so it works with privacy mode on.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass, replace
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import TelegramConfig
+from bot.format import answer_html, result_html, source_line
+from bot.service import AnswerService, RateLimiter, Record
+from index.search import Answer
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000
+CONTEXT_CHARS = 3000
+SOURCES_PER_PAGE = 15
+INLINE_RESULTS = 5
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+COMMANDS = [
+    BotCommand("ask", "Ask a question about the documents"),
+    BotCommand("sources", "List the documents I know"),
+    BotCommand("help", "How to ask"),
+    BotCommand("start", "What this bot does"),
+]
+
+OUT_OF_DATE = "This answer is out of date. Please ask again."
+SLOW_DOWN = "You are asking faster than I can answer. Please wait a minute and ask again."
+NOT_ALLOWED = "Sorry, this bot answers only its own members."
+FAILED = "Sorry, something went wrong while answering. Please try again."
+
+
+@dataclass
+class BotState:
+    """Everything the handlers share, kept in application.bot_data["state"]."""
+
+    service: AnswerService
+    config: TelegramConfig
+    limiter: RateLimiter
+    top_k: int
+
+
+def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
+    return context.application.bot_data["state"]
+
+
+def _allowed(state: BotState, update: Update) -> bool:
+    cfg = state.config
+    if not cfg.allowed_users and not cfg.allowed_chats:
+        return True
+    user = update.effective_user
+    chat = update.effective_chat
+    return bool(
+        (user is not None and user.id in cfg.allowed_users + cfg.admins)
+        or (chat is not None and chat.id in cfg.allowed_chats)
+    )
+
+
+def _is_admin(state: BotState, update: Update) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in state.config.admins
+
+
+def _answer_markup(key: str, answer: Answer, start: int, more: bool) -> InlineKeyboardMarkup | None:
+    row = [
+        InlineKeyboardButton(f"Context {start + k}", callback_data=f"c:{key}:{start + k}")
+        for k in range(len(answer.results))
+    ]
+    rows = [row] if row else []
+    if more:
+        rows.append([InlineKeyboardButton("More", callback_data=f"m:{key}:{start + len(row)}")])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _no_answer_help(state: BotState, answer: Answer) -> str:
+    sources = state.service.sources()
+    titles = [t for s in sources for t in s.titles][:3]
+    lines = [answer_html(answer)]
+    if titles:
+        about = "、".join(f"「{html.escape(t)}」" for t in titles)
+        lines.append(f"I know about {len(sources)} documents, for example {about}.")
+    lines.append("Send /sources to see them all.")
+    return "\n\n".join(lines)
+
+
+async def answer_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
+) -> None:
+    """The one path every question takes, from a private text, /ask, a mention or a reply."""
+    state = _state(context)
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    if not _allowed(state, update):
+        await message.reply_text(NOT_ALLOWED)
+        return
+    question = question.strip()
+    if not question:
+        await message.reply_text("Ask me a question, for example: /ask 长治召开了几次常委会会议？")
+        return
+    if not state.limiter.allow(user.id):
+        await message.reply_text(SLOW_DOWN)
+        return
+    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    answer = await state.service.ask(question[:MAX_QUESTION_CHARS], state.top_k + 1)
+    shown = replace(answer, results=answer.results[: state.top_k])
+    if not shown.results:
+        await message.reply_html(_no_answer_help(state, shown), link_preview_options=NO_PREVIEW)
+        return
+    key = state.service.records.add(
+        Record(message.chat_id, question, state.service.generation, tuple(shown.results))
+    )
+    more = len(answer.results) > state.top_k
+    await message.reply_html(
+        answer_html(shown),
+        reply_markup=_answer_markup(key, shown, 1, more),
+        link_preview_options=NO_PREVIEW,
+    )
+
+
+async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is not None and message.text is not None:
+        await answer_question(update, context, message.text)
+
+
+async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await answer_question(update, context, " ".join(context.args or []))
+
+
+def _without_mention(message: Message, username: str) -> str | None:
+    """The text with the bot's @mention taken out, or None when the bot was not mentioned."""
+    text = message.text or ""
+    mentions = message.parse_entities([MessageEntity.MENTION])
+    ours = [e for e, value in mentions.items() if value.lower() == f"@{username.lower()}"]
+    if not ours:
+        return None
+    for entity in sorted(ours, key=lambda e: e.offset, reverse=True):
+        # Entity offsets count UTF-16 code units.
+        encoded = text.encode("utf-16-le")
+        start, end = entity.offset * 2, (entity.offset + entity.length) * 2
+        text = (encoded[:start] + encoded[end:]).decode("utf-16-le")
+    return text
+
+
+async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    replied = message.reply_to_message
+    if (
+        replied is not None
+        and replied.from_user is not None
+        and replied.from_user.id == context.bot.id
+    ):
+        await answer_question(update, context, message.text)
+        return
+    question = _without_mention(message, context.bot.username)
+    if question is not None:
+        await answer_question(update, context, question)
+
+
+async def on_other_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    if message.text and message.text.startswith("/"):
+        await message.reply_text("I don't know that command. Send /help to see what I can do.")
+    else:
+        await message.reply_text("I answer questions written as text. Send /help for examples.")
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    state = _state(context)
+    message = update.effective_message
+    if message is None:
+        return
+    sources = state.service.sources()
+    titles = [t for s in sources for t in s.titles][:3]
+    lines = [
+        "I answer questions about a collection of documents by quoting the passages that "
+        "answer them, with the answering sentence in <b>bold</b> and its source.",
+        f"I know {len(sources)} documents. Just write a question, for example:",
+    ]
+    lines += [f"• <code>{html.escape(t)}</code>" for t in titles]
+    lines.append("Send /help for more, /sources for the documents.")
+    await message.reply_html("\n".join(lines), link_preview_options=NO_PREVIEW)
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    username = html.escape(context.bot.username or "bot")
+    await message.reply_html(
+        "<b>Ask</b>: in a private chat, write your question. In a group, use "
+        f"/ask &lt;question&gt;, mention @{username}, or reply to one of my messages.\n"
+        "<b>Buttons</b>: <i>Context</i> shows the whole paragraph around a quote, "
+        "<i>More</i> the next results.\n"
+        f"<b>Anywhere</b>: type @{username} and a question to quote an answer into any chat.\n"
+        "/sources lists the documents I know.",
+        link_preview_options=NO_PREVIEW,
+    )
+
+
+def _sources_page(state: BotState, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    sources = state.service.sources()
+    pages = max(1, -(-len(sources) // SOURCES_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    chunk = sources[page * SOURCES_PER_PAGE : (page + 1) * SOURCES_PER_PAGE]
+    lines = [f"<b>{len(sources)} documents</b> (page {page + 1} of {pages})"]
+    for n, source in enumerate(chunk, start=page * SOURCES_PER_PAGE + 1):
+        articles = "1 article" if source.articles == 1 else f"{source.articles} articles"
+        lines.append(f"{n}. {html.escape(source.name)} · {articles}")
+    buttons = []
+    if page > 0:
+        buttons.append(InlineKeyboardButton("Previous", callback_data=f"s:{page - 1}"))
+    if page + 1 < pages:
+        buttons.append(InlineKeyboardButton("Next", callback_data=f"s:{page + 1}"))
+    return "\n".join(lines), InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    state = _state(context)
+    message = update.effective_message
+    if message is None:
+        return
+    if not _allowed(state, update):
+        await message.reply_text(NOT_ALLOWED)
+        return
+    text, markup = _sources_page(state, 0)
+    await message.reply_html(text, reply_markup=markup)
+
+
+async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    state = _state(context)
+    message = update.effective_message
+    if message is None:
+        return
+    if not _is_admin(state, update):
+        await message.reply_text("Only the bot's admins may use /stats.")
+        return
+    s = state.service.stats()
+    await message.reply_text(
+        f"Questions served: {s.questions}\n"
+        f"Latency: p50 {s.p50_ms:.1f} ms, p99 {s.p99_ms:.1f} ms\n"
+        f"Index: {s.documents} documents, {s.passages} passages (generation {s.generation})\n"
+        f"Up for {s.uptime_s / 3600:.1f} h"
+    )
+
+
+async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    state = _state(context)
+    message = update.effective_message
+    if message is None:
+        return
+    if not _is_admin(state, update):
+        await message.reply_text("Only the bot's admins may use /reload.")
+        return
+    try:
+        searcher = await state.service.reload()
+    except Exception as exc:
+        log.warning("reload failed: %s", exc)
+        await message.reply_text(
+            f"The index could not be reopened; still answering from the old one. ({exc})"
+        )
+        return
+    await message.reply_text(
+        f"Index reloaded: {len(searcher.docs)} documents, {searcher.passage_count} passages."
+    )
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    state = _state(context)
+    query = update.callback_query
+    if query is None:
+        return
+    if not _allowed(state, update):
+        await query.answer(NOT_ALLOWED, show_alert=True)
+        return
+    kind, _, rest = (query.data or "").partition(":")
+    if kind == "s":
+        await query.answer()
+        text, markup = _sources_page(state, int(rest) if rest.isdigit() else 0)
+        if query.message is not None:
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        return
+    key, _, number = rest.partition(":")
+    record = state.service.records.get(key)
+    chat = update.effective_chat
+    if (
+        kind not in ("m", "c")
+        or not number.isdigit()
+        or record is None
+        or record.generation != state.service.generation
+        or chat is None
+        or record.chat_id != chat.id
+    ):
+        await query.answer(OUT_OF_DATE, show_alert=True)
+        return
+    n = int(number)
+    await query.answer()
+    markup = None
+    if kind == "c":
+        if not 1 <= n <= len(record.results):
+            return
+        text = result_html(n, await state.service.context(record.results[n - 1], CONTEXT_CHARS))
+    else:
+        answer = await state.service.ask(record.question, n + state.top_k)
+        page = replace(answer, results=answer.results[n - 1 : n - 1 + state.top_k])
+        text = answer_html(page, start=n) if page.results else "No more results for this question."
+        if page.results and len(record.results) == n - 1:
+            state.service.records.update(
+                key, replace(record, results=record.results + tuple(page.results))
+            )
+        if page.results:
+            markup = _answer_markup(key, page, n, len(answer.results) > n - 1 + state.top_k)
+    await context.bot.send_message(
+        chat.id,
+        text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+        link_preview_options=NO_PREVIEW,
+        reply_to_message_id=query.message.message_id if query.message else None,
+    )
+
+
+async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    state = _state(context)
+    query = update.inline_query
+    if query is None:
+        return
+    text = query.query.strip()
+    if not _allowed(state, update) or not text:
+        await query.answer(
+            [],
+            button=InlineQueryResultsButton(
+                text="Type a question about the documents", start_parameter="help"
+            ),
+            cache_time=5,
+        )
+        return
+    answer = await state.service.ask(text[:MAX_QUESTION_CHARS], INLINE_RESULTS)
+    results = [
+        InlineQueryResultArticle(
+            id=str(k),
+            title=r.highlight[:100],
+            description=source_line(r)[:200],
+            input_message_content=InputTextMessageContent(
+                result_html(k, r), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+            ),
+        )
+        for k, r in enumerate(answer.results, start=1)
+    ]
+    button = None
+    if not results:
+        button = InlineQueryResultsButton(
+            text="No relevant passage: open the bot", start_parameter="help"
+        )
+    await query.answer(results, button=button, cache_time=30)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure with its traceback; tell the user briefly, never with details."""
+    log.error("error while handling an update: %r", update, exc_info=context.error)
+    if isinstance(update, Update):
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer(FAILED, show_alert=True)
+            elif update.effective_message is not None:
+                await update.effective_message.reply_text(FAILED)
+        except TelegramError as exc:
+            log.warning("could not tell the user about the error: %s", exc)
+
+
+def add_handlers(app: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    app.add_handler(CommandHandler("start", on_start))
+    app.add_handler(CommandHandler("help", on_help))
+    app.add_handler(CommandHandler("ask", on_ask))
+    app.add_handler(CommandHandler("sources", on_sources))
+    app.add_handler(CommandHandler("stats", on_stats))
+    app.add_handler(CommandHandler("reload", on_reload))
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_private_text))
+    app.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, on_group_text))
+    app.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_other_private))
+    app.add_handler(CallbackQueryHandler(on_button))
+    app.add_handler(InlineQueryHandler(on_inline))
+    app.add_error_handler(on_error)

@@ -1,0 +1,148 @@
+"""What the handlers need besides Telegram: answers off the event loop, limits, and memory.
+
+Searching is CPU work (jieba, BM25) and runs in a thread pool, so one slow question never holds
+up the others. Answers that buttons refer to are kept here, keyed by short ids, so that
+`callback_data` carries ids only and cannot be forged to reach another chat's answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import statistics
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+from index.search import Answer, Result, Searcher, Source
+
+LATENCY_WINDOW = 1000
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Record:
+    """A question asked in a chat, for its buttons: which chat, which index generation."""
+
+    chat_id: int
+    question: str
+    generation: int
+    results: tuple[Result, ...]
+
+
+class Records:
+    """The most recent answers, by id; the oldest are forgotten first."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[str, Record] = OrderedDict()
+
+    def add(self, record: Record) -> str:
+        key = secrets.token_hex(4)
+        while key in self._items:
+            key = secrets.token_hex(4)
+        self._items[key] = record
+        if len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+        return key
+
+    def get(self, key: str) -> Record | None:
+        return self._items.get(key)
+
+    def update(self, key: str, record: Record) -> None:
+        if key in self._items:
+            self._items[key] = record
+
+
+class RateLimiter:
+    """At most `per_minute` questions from one user in any sixty seconds."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self.clock = clock
+        self._seen: dict[int, deque[float]] = {}
+
+    def allow(self, user_id: int) -> bool:
+        now = self.clock()
+        stamps = self._seen.setdefault(user_id, deque())
+        while stamps and now - stamps[0] >= 60:
+            stamps.popleft()
+        if len(stamps) >= self.per_minute:
+            return False
+        stamps.append(now)
+        return True
+
+
+@dataclass(frozen=True)
+class Stats:
+    questions: int
+    p50_ms: float
+    p99_ms: float
+    documents: int
+    passages: int
+    uptime_s: float
+    generation: int
+
+
+class AnswerService:
+    """The index as the bot sees it: asynchronous questions, reloads that swap atomically."""
+
+    def __init__(
+        self, searcher: Searcher, reopen: Callable[[], Searcher], threads: int = 4
+    ) -> None:
+        self._searcher = searcher
+        self._reopen = reopen
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="search")
+        self.generation = 1
+        self.records = Records()
+        self._latencies: deque[float] = deque(maxlen=LATENCY_WINDOW)
+        self._questions = 0
+        self._started = time.monotonic()
+
+    @property
+    def searcher(self) -> Searcher:
+        return self._searcher
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
+
+    async def ask(self, question: str, limit: int) -> Answer:
+        searcher = self._searcher
+        start = time.perf_counter()
+        answer = await self._run(lambda: searcher.search(question, limit))
+        self._latencies.append((time.perf_counter() - start) * 1000)
+        self._questions += 1
+        return answer
+
+    async def context(self, result: Result, max_chars: int) -> Result:
+        searcher = self._searcher
+        return await self._run(lambda: searcher.context(result, max_chars))
+
+    def sources(self) -> list[Source]:
+        return self._searcher.sources()
+
+    async def reload(self) -> Searcher:
+        """Open the index again from disk; questions in flight finish on the old one."""
+        fresh = await self._run(self._reopen)
+        self._searcher = fresh
+        self.generation += 1
+        return fresh
+
+    def stats(self) -> Stats:
+        lat = sorted(self._latencies)
+        p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else 0.0
+        return Stats(
+            questions=self._questions,
+            p50_ms=statistics.median(lat) if lat else 0.0,
+            p99_ms=p99,
+            documents=len(self._searcher.docs),
+            passages=self._searcher.passage_count,
+            uptime_s=time.monotonic() - self._started,
+            generation=self.generation,
+        )
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
