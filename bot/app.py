@@ -9,6 +9,7 @@ from collections.abc import Callable
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.handlers import COMMANDS, NO_PREVIEW, BotState, add_handlers
@@ -16,6 +17,8 @@ from bot.service import AnswerService, RateLimiter
 from index.search import Searcher
 
 log = logging.getLogger(__name__)
+
+CONCURRENT_UPDATES = 64
 
 
 class MaskingFormatter(logging.Formatter):
@@ -42,27 +45,40 @@ def setup_logging(token: str, level: int = logging.INFO) -> None:
 
 
 def build_application(
-    settings: Settings, searcher: Searcher, reopen: Callable[[], Searcher]
+    settings: Settings,
+    searcher: Searcher,
+    reopen: Callable[[], Searcher],
+    request: BaseRequest | None = None,
+    rate_limiter: bool = True,
 ) -> Application:
+    """The bot as it runs. `request` and `rate_limiter` exist for benchmarks of its own work."""
     cfg = settings.telegram
-    timeout = cfg.request_timeout
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(settings.token())
         .base_url(cfg.base_url)
         .base_file_url(cfg.base_file_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
-        .rate_limiter(AIORateLimiter(max_retries=5))
-        .concurrent_updates(64)
-        .connect_timeout(timeout)
-        .read_timeout(timeout)
-        .write_timeout(timeout)
-        .pool_timeout(timeout)
-        .get_updates_read_timeout(timeout + 30)
+        .defaults(
+            Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW, do_quote=True)
+        )
+        .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .build()
     )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    else:
+        timeout = cfg.request_timeout
+        builder = (
+            builder.connect_timeout(timeout)
+            .read_timeout(timeout)
+            .write_timeout(timeout)
+            .pool_timeout(timeout)
+            .get_updates_read_timeout(timeout + 30)
+        )
+    app = builder.build()
     app.bot_data["state"] = BotState(
         service=AnswerService(searcher, reopen, cfg.search_threads),
         config=cfg,
@@ -75,8 +91,7 @@ def build_application(
 
 async def _post_init(app: Application) -> None:
     await app.bot.set_my_commands(COMMANDS)
-    me = app.bot
-    log.info("running as @%s", me.username)
+    log.info("running as @%s", app.bot.username)
 
 
 async def _post_shutdown(app: Application) -> None:

@@ -28,7 +28,7 @@ class TelegramConfig:
     allowed_chats: tuple[int, ...] = ()
     admins: tuple[int, ...] = ()
     questions_per_minute: int = 20
-    search_threads: int = 4
+    search_threads: int = 2
     request_timeout: float = 20.0
 
 

@@ -6,8 +6,10 @@ mention of the bot, or a reply to one of its messages, so it works with privacy 
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from telegram import (
@@ -91,6 +93,36 @@ def _is_admin(state: BotState, update: Update) -> bool:
     return user is not None and user.id in state.config.admins
 
 
+MessageHandlerFn = Callable[[Update, ContextTypes.DEFAULT_TYPE, BotState, Message], Awaitable[None]]
+TelegramCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def on_message(
+    *, admin: bool = False, members_only: bool = True
+) -> Callable[[MessageHandlerFn], TelegramCallback]:
+    """Give a handler its state and message, after the allow-list and admin checks."""
+
+    def wrap(fn: MessageHandlerFn) -> TelegramCallback:
+        command = fn.__name__.removeprefix("on_")
+
+        @functools.wraps(fn)
+        async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            state = _state(context)
+            message = update.effective_message
+            if message is None or update.effective_user is None:
+                return
+            if admin and not _is_admin(state, update):
+                await message.reply_text(f"Only the bot's admins may use /{command}.")
+            elif members_only and not _allowed(state, update):
+                await message.reply_text(NOT_ALLOWED)
+            else:
+                await fn(update, context, state, message)
+
+        return handler
+
+    return wrap
+
+
 def _answer_markup(key: str, answer: Answer, start: int, more: bool) -> InlineKeyboardMarkup | None:
     row = [
         InlineKeyboardButton(f"Context {start + k}", callback_data=f"c:{key}:{start + k}")
@@ -114,14 +146,15 @@ def _no_answer_help(state: BotState, answer: Answer) -> str:
 
 
 async def answer_question(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    state: BotState,
+    message: Message,
+    question: str,
 ) -> None:
     """The one path every question takes, from a private text, /ask, a mention or a reply."""
-    state = _state(context)
-    message = update.effective_message
     user = update.effective_user
-    if message is None or user is None:
-        return
+    assert user is not None
     if not _allowed(state, update):
         await message.reply_text(NOT_ALLOWED)
         return
@@ -149,14 +182,18 @@ async def answer_question(
     )
 
 
-async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    if message is not None and message.text is not None:
-        await answer_question(update, context, message.text)
+@on_message(members_only=False)
+async def on_private_text(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
+) -> None:
+    await answer_question(update, context, state, message, message.text or "")
 
 
-async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await answer_question(update, context, " ".join(context.args or []))
+@on_message(members_only=False)
+async def on_ask(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
+) -> None:
+    await answer_question(update, context, state, message, " ".join(context.args or []))
 
 
 def _without_mention(message: Message, username: str) -> str | None:
@@ -174,9 +211,12 @@ def _without_mention(message: Message, username: str) -> str | None:
     return text
 
 
-async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    if message is None or message.text is None:
+@on_message(members_only=False)
+async def on_group_text(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
+) -> None:
+    """Strangers' chatter in a group is none of the bot's business: it stays silent."""
+    if message.text is None:
         return
     replied = message.reply_to_message
     if (
@@ -184,28 +224,27 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         and replied.from_user is not None
         and replied.from_user.id == context.bot.id
     ):
-        await answer_question(update, context, message.text)
+        await answer_question(update, context, state, message, message.text)
         return
     question = _without_mention(message, context.bot.username)
     if question is not None:
-        await answer_question(update, context, question)
+        await answer_question(update, context, state, message, question)
 
 
-async def on_other_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    if message is None:
-        return
+@on_message()
+async def on_other_private(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
+) -> None:
     if message.text and message.text.startswith("/"):
         await message.reply_text("I don't know that command. Send /help to see what I can do.")
     else:
         await message.reply_text("I answer questions written as text. Send /help for examples.")
 
 
-async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    state = _state(context)
-    message = update.effective_message
-    if message is None:
-        return
+@on_message()
+async def on_start(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
+) -> None:
     sources = state.service.sources()
     titles = [t for s in sources for t in s.titles][:3]
     lines = [
@@ -218,10 +257,10 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_html("\n".join(lines), link_preview_options=NO_PREVIEW)
 
 
-async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    if message is None:
-        return
+@on_message()
+async def on_help(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
+) -> None:
     username = html.escape(context.bot.username or "bot")
     await message.reply_html(
         "<b>Ask</b>: in a private chat, write your question. In a group, use "
@@ -251,26 +290,18 @@ def _sources_page(state: BotState, page: int) -> tuple[str, InlineKeyboardMarkup
     return "\n".join(lines), InlineKeyboardMarkup([buttons]) if buttons else None
 
 
-async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    state = _state(context)
-    message = update.effective_message
-    if message is None:
-        return
-    if not _allowed(state, update):
-        await message.reply_text(NOT_ALLOWED)
-        return
+@on_message()
+async def on_sources(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
+) -> None:
     text, markup = _sources_page(state, 0)
     await message.reply_html(text, reply_markup=markup)
 
 
-async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    state = _state(context)
-    message = update.effective_message
-    if message is None:
-        return
-    if not _is_admin(state, update):
-        await message.reply_text("Only the bot's admins may use /stats.")
-        return
+@on_message(admin=True)
+async def on_stats(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
+) -> None:
     s = state.service.stats()
     await message.reply_text(
         f"Questions served: {s.questions}\n"
@@ -280,14 +311,10 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    state = _state(context)
-    message = update.effective_message
-    if message is None:
-        return
-    if not _is_admin(state, update):
-        await message.reply_text("Only the bot's admins may use /reload.")
-        return
+@on_message(admin=True)
+async def on_reload(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
+) -> None:
     try:
         searcher = await state.service.reload()
     except Exception as exc:

@@ -91,7 +91,7 @@ class AnswerService:
     """The index as the bot sees it: asynchronous questions, reloads that swap atomically."""
 
     def __init__(
-        self, searcher: Searcher, reopen: Callable[[], Searcher], threads: int = 4
+        self, searcher: Searcher, reopen: Callable[[], Searcher], threads: int = 2
     ) -> None:
         self._searcher = searcher
         self._reopen = reopen
