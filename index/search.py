@@ -120,26 +120,26 @@ class Searcher:
         ]
 
     def context(self, result: Result, max_chars: int) -> Result:
-        """The whole paragraph around a result's answering sentence, cut at sentences if long."""
+        """The whole paragraphs a result quotes from, cut at sentences if they are too long."""
         doc = self.docs[result.doc_index]
         sents = doc.sentences
-        best = sents[result.sentence]
-        lo = hi = result.sentence
+        first, last = sents[result.first], sents[result.last]
+        lo, hi = result.first, result.last
 
-        def same_paragraph(s: int) -> bool:
+        def inside(s: int) -> bool:
             return (
                 0 <= s < len(sents)
-                and sents[s].article == best.article
-                and sents[s].paragraph == best.paragraph
+                and sents[s].article == first.article
+                and first.paragraph <= sents[s].paragraph <= last.paragraph
             )
 
         grew = True
         while grew:
             grew = False
             for s in (lo - 1, hi + 1):
-                first, last = min(lo, s), max(hi, s)
-                if same_paragraph(s) and sents[last].stop - sents[first].start <= max_chars:
-                    lo, hi, grew = first, last, True
+                wide_lo, wide_hi = min(lo, s), max(hi, s)
+                if inside(s) and sents[wide_hi].stop - sents[wide_lo].start <= max_chars:
+                    lo, hi, grew = wide_lo, wide_hi, True
         return replace(result, quote=span_text(doc, lo, hi), first=lo, last=hi)
 
     def idf(self, token: str) -> float:

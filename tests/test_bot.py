@@ -1,0 +1,285 @@
+"""The bot's handlers over real python-telegram-bot objects and HTTP, against a strict fake API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_application
+from bot.config import Settings, TelegramConfig
+from bot.handlers import NOT_ALLOWED, OUT_OF_DATE, SLOW_DOWN
+from index.build import parse
+from index.config import Config
+from index.search import Searcher
+from index.tokenize import Tokenizer
+
+from .bot_api_server import FakeTelegram
+from .conftest import CHANGZHI, JINZHONG
+from .telegram_html import check
+
+TOKEN = "123456:TEST-token"
+ADMIN = 7
+STRANGER = 666
+
+
+@dataclass
+class Env:
+    tg: FakeTelegram
+    searcher: Searcher
+
+    async def reply_to(self, chat: dict, question_id: int) -> dict:
+        """Wait for the bot's message that replies to a given message of the user."""
+
+        def found() -> dict | None:
+            for m in self.tg.sent_messages(chat["id"]):
+                if (m.get("reply_to_message") or {}).get("message_id") == question_id:
+                    return m
+            return None
+
+        await self.tg.await_for(lambda: found() is not None)
+        message = found()
+        assert message is not None
+        return message
+
+
+async def _running(
+    tg: FakeTelegram, settings: Settings, searcher: Searcher, reopen: Callable[[], Searcher]
+) -> AsyncIterator[None]:
+    app = build_application(settings, searcher, reopen)
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            yield
+        finally:
+            await app.updater.stop()
+            await app.stop()
+
+
+def _settings(tg: FakeTelegram, **telegram: object) -> Settings:
+    cfg = TelegramConfig(
+        token=TOKEN,
+        base_url=tg.base_url,
+        base_file_url=tg.base_file_url,
+        admins=(ADMIN,),
+        request_timeout=5.0,
+    )
+    return Settings(Config(), replace(cfg, **telegram))
+
+
+@pytest.fixture
+async def env(sample_searcher: Searcher, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Env]:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    with FakeTelegram(token=TOKEN) as tg:
+        settings = _settings(tg, questions_per_minute=5, allowed_users=(), admins=(ADMIN,))
+        async for _ in _running(tg, settings, sample_searcher, lambda: sample_searcher):
+            yield Env(tg, sample_searcher)
+        assert tg.rejections == [], "the bot sent something Telegram would refuse"
+        for call in tg.calls:
+            text = call.params.get("text")
+            if isinstance(text, str) and call.params.get("parse_mode") == "HTML":
+                check(text)
+
+
+def _user(tg: FakeTelegram, uid: int = 100, name: str = "Li") -> dict:
+    return tg.user(uid, name)
+
+
+async def test_private_question_gets_quoted_answer_with_buttons(env: Env) -> None:
+    tg = env.tg
+    user = _user(tg)
+    chat = tg.private_chat(user)
+    q = tg.send_text(chat, user, "长治市人大常委会2025年召开了几次常委会会议？")
+    reply = await env.reply_to(chat, q["message_id"])
+    actions = [c.params for c in tg.calls_of("sendChatAction")]
+    assert {"chat_id": chat["id"], "action": "typing"}.items() <= actions[0].items()
+    call = next(c for c in tg.calls_of("sendMessage") if c.params.get("reply_parameters"))
+    assert call.params["parse_mode"] == "HTML"
+    assert call.params["link_preview_options"]["is_disabled"] is True
+    text = call.params["text"]
+    assert text.startswith("1. <blockquote>") and "<b>" in text
+    assert "常委会会议7次" in reply["text"]
+    assert f"{CHANGZHI} · 围绕中心依法履职 紧贴民心担当作为 · ¶" in reply["text"]
+    buttons = [b for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["text"] for b in buttons] == ["Context 1", "Context 2", "Context 3", "More"]
+    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+
+
+async def test_more_and_context_buttons(env: Env) -> None:
+    tg = env.tg
+    user = _user(tg)
+    chat = tg.private_chat(user)
+    q = tg.send_text(chat, user, "人大代表建议办理")
+    reply = await env.reply_to(chat, q["message_id"])
+    buttons = {b["text"]: b for row in reply["reply_markup"]["inline_keyboard"] for b in row}
+    tg.press_button(chat, user, reply["message_id"], buttons["More"]["callback_data"])
+    more = await env.reply_to(chat, reply["message_id"])
+    assert more["text"].startswith("4. ")
+    tg.press_button(chat, user, reply["message_id"], buttons["Context 1"]["callback_data"])
+    await tg.await_for(lambda: len(tg.sent_messages(chat["id"])) >= 3)
+    context = tg.sent_messages(chat["id"])[-1]
+    first_quote = reply["text"].split("\n2. ")[0].strip().split("\n")[:-1]
+    quote = "".join("".join(first_quote).removeprefix("1. ").split())
+    assert quote in "".join(context["text"].split())
+    assert len(tg.calls_of("answerCallbackQuery")) == 2
+
+
+async def test_stale_and_forged_buttons_get_a_polite_answer(env: Env) -> None:
+    tg = env.tg
+    user = _user(tg)
+    chat = tg.private_chat(user)
+    q = tg.send_text(chat, user, "李新文是哪年出生的？")
+    reply = await env.reply_to(chat, q["message_id"])
+    data = reply["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    tg.press_button(chat, user, reply["message_id"], "c:deadbeef:1")
+    other = tg.private_chat(tg.user(101, "Wang"))
+    tg.press_button(other, tg.user(101, "Wang"), reply["message_id"], data)
+    admin = tg.user(ADMIN, "Admin")
+    admin_chat = tg.private_chat(admin)
+    tg.send_text(admin_chat, admin, "/reload")
+    await tg.await_for(
+        lambda: any("reloaded" in m["text"] for m in tg.sent_messages(admin_chat["id"]))
+    )
+    tg.press_button(chat, user, reply["message_id"], data)
+    await tg.await_for(lambda: len(tg.calls_of("answerCallbackQuery")) == 3)
+    assert [c.params.get("text") for c in tg.calls_of("answerCallbackQuery")] == [OUT_OF_DATE] * 3
+
+
+async def test_group_answers_only_when_asked(env: Env) -> None:
+    tg = env.tg
+    user = _user(tg)
+    group = tg.group_chat(-1001, "Council watchers")
+    tg.send_text(group, user, "长治组织了多少次任前法律知识考试？")
+    asked = tg.send_text(group, user, "/ask 长治组织了多少次任前法律知识考试？")
+    reply = await env.reply_to(group, asked["message_id"])
+    assert "16次" in reply["text"]
+    mention = tg.send_text(group, user, f"@{tg.bot_user['username']} 宪法宣誓有多少人次？")
+    assert "38人次" in (await env.reply_to(group, mention["message_id"]))["text"]
+    follow = tg.send_text(group, user, "晋中的基层代表培训覆盖了多少名基层代表？", reply_to=reply)
+    assert "203名" in (await env.reply_to(group, follow["message_id"]))["text"]
+    other = tg.send_text(group, user, "@someone_else 宪法宣誓有多少人次？")
+    tg.send_text(group, user, "/ask 李新文是哪年出生的？")
+    await tg.await_for(lambda: len(tg.sent_messages(group["id"])) == 4)
+    replied_to = {
+        (m.get("reply_to_message") or {}).get("message_id") for m in tg.sent_messages(group["id"])
+    }
+    assert other["message_id"] not in replied_to
+
+
+async def test_inline_mode_offers_formatted_quotes(env: Env) -> None:
+    tg = env.tg
+    user = _user(tg)
+    asked = tg.inline_query(user, "李新文是哪年出生的？")
+    blank = tg.inline_query(user, "")
+    await tg.await_for(lambda: len(tg.calls_of("answerInlineQuery")) == 2)
+    answers = {c.params["inline_query_id"]: c.params for c in tg.calls_of("answerInlineQuery")}
+    full, empty = answers[asked], answers[blank]
+    results = full["results"]
+    assert 1 <= len(results) <= 5
+    content = results[0]["input_message_content"]
+    assert content["parse_mode"] == "HTML" and "1977年8月" in check(content["message_text"])
+    assert JINZHONG in check(content["message_text"])
+    assert empty["results"] == [] and empty["button"]["text"]
+
+
+async def test_commands(env: Env) -> None:
+    tg = env.tg
+    user = _user(tg)
+    chat = tg.private_chat(user)
+    asked = {
+        c: tg.send_text(chat, user, c)["message_id"]
+        for c in ("/start", "/help", "/sources", "/stats", "/nonsense")
+    }
+    start, help_, sources, stats, unknown = [
+        (await env.reply_to(chat, mid))["text"] for mid in asked.values()
+    ]
+    assert "依法履职强担当 提质增效促发展" in start
+    assert "/ask" in help_ and "@" in help_
+    assert f"{JINZHONG} · 6 articles" in sources and f"{CHANGZHI} · 1 article" in sources
+    assert "Only the bot's admins" in stats
+    assert "/help" in unknown
+    admin = tg.user(ADMIN, "Admin")
+    admin_chat = tg.private_chat(admin)
+    tg.send_text(admin_chat, admin, "宪法宣誓有多少人次？")
+    tg.send_text(admin_chat, admin, "/stats")
+    await tg.await_for(
+        lambda: any("Questions served" in m["text"] for m in tg.sent_messages(admin_chat["id"]))
+    )
+    assert "2 documents" in tg.sent_messages(admin_chat["id"])[-1]["text"]
+
+
+async def test_no_relevant_passage_and_odd_messages(env: Env) -> None:
+    tg = env.tg
+    user = _user(tg)
+    chat = tg.private_chat(user)
+    q = tg.send_text(chat, user, "今天天气怎么样")
+    text = (await env.reply_to(chat, q["message_id"]))["text"]
+    assert "No relevant passage" in text and "/sources" in text
+    odd = tg.send_text(chat, user, "<b>&amp; </blockquote> 😀")
+    assert (await env.reply_to(chat, odd["message_id"]))["text"]
+    tg.send_document(chat, user, "notes.pdf", b"%PDF-1.4 ...")
+    await tg.await_for(lambda: any("text" in m["text"] for m in tg.sent_messages(chat["id"])[2:]))
+
+
+async def test_rate_limit_says_slow_down(env: Env) -> None:
+    tg = env.tg
+    user = _user(tg, 300)
+    chat = tg.private_chat(user)
+    asked = [tg.send_text(chat, user, f"人大代表 {n}") for n in range(6)]
+    await tg.await_for(lambda: len(tg.sent_messages(chat["id"])) == 6)
+    texts = [m["text"] for m in tg.sent_messages(chat["id"])]
+    assert texts.count(SLOW_DOWN) == 1
+    assert len(
+        {(m.get("reply_to_message") or {}).get("message_id") for m in tg.sent_messages(chat["id"])}
+    ) == len(asked)
+
+
+async def test_allow_list(sample_searcher: Searcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    with FakeTelegram(token=TOKEN) as tg:
+        settings = _settings(tg, allowed_users=(100,), allowed_chats=(-2002,))
+        async for _ in _running(tg, settings, sample_searcher, lambda: sample_searcher):
+            member, stranger = tg.user(100, "Li"), tg.user(STRANGER, "X")
+            allowed_group = tg.group_chat(-2002, "Allowed")
+            tg.send_text(tg.private_chat(stranger), stranger, "宪法宣誓有多少人次？")
+            tg.send_text(tg.private_chat(member), member, "宪法宣誓有多少人次？")
+            tg.send_text(allowed_group, stranger, "/ask 宪法宣誓有多少人次？")
+            tg.inline_query(stranger, "宪法宣誓有多少人次？")
+            await tg.await_for(
+                lambda: (
+                    len(tg.calls_of("sendMessage")) == 3
+                    and len(tg.calls_of("answerInlineQuery")) == 1
+                )
+            )
+            assert tg.sent_messages(STRANGER)[0]["text"] == NOT_ALLOWED
+            assert "38人次" in tg.sent_messages(100)[0]["text"]
+            assert "38人次" in tg.sent_messages(-2002)[0]["text"]
+            assert tg.calls_of("answerInlineQuery")[0].params["results"] == []
+        assert tg.rejections == []
+
+
+async def test_a_failing_handler_gets_a_short_apology(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    docs = [parse("/x.txt", "x.txt", "x", "长治召开会议。", config, tokenizer)]
+    searcher = Searcher(docs, config, tokenizer)
+
+    def broken(question: str, limit: int | None = None):
+        raise RuntimeError(f"boom {TOKEN}")
+
+    monkeypatch.setattr(searcher, "search", broken)
+    with FakeTelegram(token=TOKEN) as tg:
+        async for _ in _running(tg, _settings(tg), searcher, lambda: searcher):
+            user = tg.user(100, "Li")
+            chat = tg.private_chat(user)
+            tg.send_text(chat, user, "长治")
+            chat_id = chat["id"]
+            await tg.await_for(lambda: len(tg.sent_messages(chat_id)) == 1)  # noqa: B023
+            text = tg.sent_messages(chat_id)[0]["text"]
+            assert text.startswith("Sorry, something went wrong")
+            assert "boom" not in text and "Traceback" not in text

@@ -1,0 +1,121 @@
+"""The real `qabot run` process against a strict fake Bot API server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .bot_api_server import FakeTelegram
+from .conftest import REPO
+from .telegram_html import check
+
+TOKEN = "987654:E2E-secret-token"
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[tuple[FakeTelegram, subprocess.Popen[str]]]:
+    with FakeTelegram(token=TOKEN) as tg:
+        config = tmp_path / "qabot.toml"
+        config.write_text(
+            "[telegram]\n"
+            f'base_url = "{tg.base_url}"\n'
+            f'base_file_url = "{tg.base_file_url}"\n'
+            "request_timeout = 5.0\n"
+            "questions_per_minute = 100\n",
+            encoding="utf-8",
+        )
+        index = tmp_path / "index"
+        subprocess.run(
+            [sys.executable, "-m", "bot", "index", str(REPO / "samples"), "--index", str(index),
+             "--config", str(config), "--quiet"],
+            check=True, capture_output=True, cwd=tmp_path,
+        )  # fmt: skip
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "XDG_DATA_HOME": str(tmp_path)}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--config", str(config), "--index", str(index)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
+        try:
+            tg.wait_for(lambda: tg.polls > 0, timeout=30)
+            yield tg, proc
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+def _replies(tg: FakeTelegram, chat_id: int) -> dict[int, dict]:
+    return {
+        m["reply_to_message"]["message_id"]: m
+        for m in tg.sent_messages(chat_id)
+        if m.get("reply_to_message")
+    }
+
+
+def test_run_answers_questions_and_buttons_then_stops_cleanly(
+    running: tuple[FakeTelegram, subprocess.Popen[str]],
+) -> None:
+    tg, proc = running
+    commands = tg.calls_of("setMyCommands")
+    assert commands and {c["command"] for c in commands[0].params["commands"]} >= {
+        "ask", "sources", "help", "start"
+    }  # fmt: skip
+    user = tg.user(100, "Li")
+    chat = tg.private_chat(user)
+    q = tg.send_text(chat, user, "长治市人大常委会2025年召开了几次常委会会议？")
+    tg.wait_for(lambda: q["message_id"] in _replies(tg, chat["id"]), timeout=30)
+    reply = _replies(tg, chat["id"])[q["message_id"]]
+    assert "常委会会议7次" in reply["text"]
+    buttons = {b["text"]: b for row in reply["reply_markup"]["inline_keyboard"] for b in row}
+    tg.press_button(chat, user, reply["message_id"], buttons["More"]["callback_data"])
+    tg.press_button(chat, user, reply["message_id"], buttons["Context 2"]["callback_data"])
+    tg.wait_for(lambda: len(tg.sent_messages(chat["id"])) == 3, timeout=30)
+    later = sorted(m["text"] for m in tg.sent_messages(chat["id"])[1:])
+    assert later[0].startswith("2. ") and later[1].startswith("4. ")  # Context 2, then More
+    assert len(tg.calls_of("answerCallbackQuery")) == 2
+
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert TOKEN not in out and "Traceback" not in out
+    assert tg.rejections == []
+    for call in tg.calls:
+        if call.params.get("parse_mode") == "HTML" and "text" in call.params:
+            check(call.params["text"])
+
+
+def test_burst_with_a_429_loses_no_reply(
+    running: tuple[FakeTelegram, subprocess.Popen[str]],
+) -> None:
+    tg, _ = running
+    questions = ["宪法宣誓有多少人次？", "李新文是哪年出生的？", "长治废止了哪部地方性法规？"]
+    asked = []
+    tg.fail_next("sendMessage", status=429, retry_after=1)
+    for n in range(12):
+        user = tg.user(200 + n, f"U{n}")
+        chat = tg.private_chat(user)
+        asked.append((chat["id"], tg.send_text(chat, user, questions[n % 3])["message_id"]))
+    tg.wait_for(lambda: all(mid in _replies(tg, cid) for cid, mid in asked), timeout=60)
+    assert any(c.method == "sendMessage" and c.status == 429 for c in tg.calls)
+    for cid, mid in asked:
+        replies = [
+            m for m in tg.sent_messages(cid)
+            if (m.get("reply_to_message") or {}).get("message_id") == mid
+        ]  # fmt: skip
+        assert len(replies) == 1
+        assert "<" not in replies[0]["text"]
+    assert [r for r in tg.rejections if "Too Many Requests" not in r[1]] == []
