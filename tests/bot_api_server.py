@@ -84,6 +84,7 @@ class FakeTelegram:
         self._ids = itertools.count(1)
         self._closing = False
         self.polls = 0  # getUpdates requests received, finished or not
+        self.webhook: dict[str, Any] | None = None
         self._server: ThreadingHTTPServer | None = None
 
     # ----- lifecycle -----------------------------------------------------------------------
@@ -402,6 +403,13 @@ class FakeTelegram:
         return self.bot_user
 
     def _m_deleteWebhook(self, p: dict[str, Any]) -> Any:
+        self.webhook = None
+        return True
+
+    def _m_setWebhook(self, p: dict[str, Any]) -> Any:
+        if not str(p.get("url", "")).startswith("https://"):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided")
+        self.webhook = p
         return True
 
     def _m_setMyCommands(self, p: dict[str, Any]) -> Any:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
-from bot.app import build_application
+from bot.app import MaskingFormatter, build_application
 from bot.config import Settings, TelegramConfig
 from bot.handlers import NOT_ALLOWED, OUT_OF_DATE, SLOW_DOWN
 from index.build import parse
@@ -283,3 +285,43 @@ async def test_a_failing_handler_gets_a_short_apology(
             text = tg.sent_messages(chat_id)[0]["text"]
             assert text.startswith("Sorry, something went wrong")
             assert "boom" not in text and "Traceback" not in text
+
+
+async def test_sources_are_paged_with_buttons(
+    config: Config, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    docs = [
+        parse(f"/d{n:02}.txt", f"d{n:02}.txt", str(n), f"第{n}号文件。", config, tokenizer)
+        for n in range(40)
+    ]
+    searcher = Searcher(docs, config, tokenizer)
+    with FakeTelegram(token=TOKEN) as tg:
+        async for _ in _running(tg, _settings(tg), searcher, lambda: searcher):
+            user = tg.user(100, "Li")
+            chat = tg.private_chat(user)
+            tg.send_text(chat, user, "/sources")
+            await tg.await_for(lambda: len(tg.sent_messages(100)) == 1)
+            first = tg.sent_messages(100)[0]
+            assert "40 documents</b> (page 1 of 3)" in first["html"]
+            assert "d00.txt" in first["text"] and "d15.txt" not in first["text"]
+            (button,) = first["reply_markup"]["inline_keyboard"][0]
+            tg.press_button(chat, user, first["message_id"], button["callback_data"])
+            await tg.await_for(lambda: "page 2 of 3" in tg.sent_messages(100)[0]["text"])
+            second = tg.sent_messages(100)[0]
+            assert "d15.txt" in second["text"] and len(tg.sent_messages(100)) == 1
+            labels = [b["text"] for b in second["reply_markup"]["inline_keyboard"][0]]
+            assert labels == ["Previous", "Next"]
+        assert tg.rejections == []
+
+
+def test_log_lines_and_tracebacks_never_show_the_token() -> None:
+    formatter = MaskingFormatter(TOKEN, "%(message)s")
+    try:
+        raise RuntimeError(f"request to /bot{TOKEN}/getMe failed")
+    except RuntimeError:
+        record = logging.LogRecord(
+            "httpx", logging.ERROR, __file__, 1, "POST %s", (f"/bot{TOKEN}/x",), sys.exc_info()
+        )
+    text = formatter.format(record)
+    assert TOKEN not in text and text.count("<token>") >= 2 and "Traceback" in text

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from .bot_api_server import FakeTelegram
@@ -16,6 +19,16 @@ from .conftest import REPO
 from .telegram_html import check
 
 TOKEN = "987654:E2E-secret-token"
+
+
+def _sample_index(tmp_path: Path) -> Path:
+    index = tmp_path / "index"
+    subprocess.run(
+        [sys.executable, "-m", "bot", "index", str(REPO / "samples"), "--index", str(index),
+         "--quiet"],
+        check=True, capture_output=True, cwd=tmp_path,
+    )  # fmt: skip
+    return index
 
 
 @pytest.fixture
@@ -30,12 +43,7 @@ def running(tmp_path: Path) -> Iterator[tuple[FakeTelegram, subprocess.Popen[str
             "questions_per_minute = 100\n",
             encoding="utf-8",
         )
-        index = tmp_path / "index"
-        subprocess.run(
-            [sys.executable, "-m", "bot", "index", str(REPO / "samples"), "--index", str(index),
-             "--config", str(config), "--quiet"],
-            check=True, capture_output=True, cwd=tmp_path,
-        )  # fmt: skip
+        index = _sample_index(tmp_path)
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "XDG_DATA_HOME": str(tmp_path)}
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--config", str(config), "--index", str(index)],
@@ -119,3 +127,61 @@ def test_burst_with_a_429_loses_no_reply(
         assert len(replies) == 1
         assert "<" not in replies[0]["text"]
     assert [r for r in tg.rejections if "Too Many Requests" not in r[1]] == []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_webhook_mode_answers_only_requests_with_the_secret(tmp_path: Path) -> None:
+    port = _free_port()
+    with FakeTelegram(token=TOKEN) as tg:
+        config = tmp_path / "qabot.toml"
+        config.write_text(
+            "[telegram]\n"
+            'mode = "webhook"\n'
+            f'base_url = "{tg.base_url}"\n'
+            f'base_file_url = "{tg.base_file_url}"\n'
+            f"webhook_port = {port}\n"
+            'webhook_path = "hook"\n'
+            'webhook_url = "https://bot.example.org/hook"\n'
+            'webhook_secret = "s3cret-value"\n',
+            encoding="utf-8",
+        )
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "XDG_DATA_HOME": str(tmp_path)}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--config", str(config),
+             "--index", str(_sample_index(tmp_path))],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
+        )  # fmt: skip
+        try:
+            tg.wait_for(lambda: tg.webhook is not None, timeout=60)
+            assert tg.webhook is not None
+            assert tg.webhook["url"] == "https://bot.example.org/hook"
+            assert tg.webhook["secret_token"] == "s3cret-value"
+            user = tg.user(100, "Li")
+            chat = tg.private_chat(user)
+            question = "宪法宣誓有多少人次？"
+            update = {"update_id": 1, "message": {
+                "message_id": 1, "date": 0, "chat": chat, "from": user, "text": question,
+            }}  # fmt: skip
+            tg.send_text(chat, user, "placeholder")  # registers message 1 for the reply
+            url = f"http://127.0.0.1:{port}/hook"
+            for _ in range(100):
+                try:
+                    forged = httpx.post(url, json=update, timeout=5)
+                    break
+                except httpx.ConnectError:
+                    time.sleep(0.1)
+            assert forged.status_code == 403
+            headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-value"}
+            assert httpx.post(url, json=update, headers=headers, timeout=5).status_code == 200
+            tg.wait_for(lambda: len(tg.sent_messages(100)) == 1, timeout=30)
+            assert "38人次" in tg.sent_messages(100)[0]["text"]
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0, out
+        assert TOKEN not in out
