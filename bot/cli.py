@@ -12,7 +12,6 @@ import logging
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -26,8 +25,6 @@ from index.reader import UnreadableFile, decode, iter_files
 from index.search import Answer, Searcher
 from index.store import IndexUnavailable
 from index.tokenize import Tokenizer
-
-MAX_QUESTION_CHARS = 1000
 
 
 class UsageError(Exception):
@@ -117,12 +114,6 @@ def _questions(batch: str) -> Iterator[str]:
     yield from text.split("\n")[: -1 if text.endswith("\n") else None]
 
 
-def ask(searcher: Searcher, question: str, limit: int | None) -> Answer:
-    """A question too long to be one is searched by its start, so the search stays fast."""
-    answer = searcher.search(question[:MAX_QUESTION_CHARS], limit)
-    return replace(answer, question=question)
-
-
 def render(answer: Answer, out: TextIO) -> None:
     print(html_to_terminal(answer_html(answer), color=out.isatty()), file=out)
 
@@ -154,7 +145,7 @@ def cmd_ask(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> i
     searcher = open_searcher(args, config, tokenizer)
     questions = _questions(args.batch) if args.batch is not None else iter([args.question])
     for question in questions:
-        answer = ask(searcher, question, args.top_k)
+        answer = searcher.search(question, args.top_k)
         if args.json:
             print(_result_json(answer), flush=True)
         else:
@@ -178,7 +169,7 @@ def cmd_chat(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> 
             return 0
         if not question.strip():
             return 0
-        render(ask(searcher, question, None), sys.stdout)
+        render(searcher.search(question), sys.stdout)
         print()
 
 

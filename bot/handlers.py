@@ -43,7 +43,6 @@ from index.search import Answer
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 1000
 CONTEXT_CHARS = 3000
 SOURCES_PER_PAGE = 15
 INLINE_RESULTS = 5
@@ -166,7 +165,7 @@ async def answer_question(
         await message.reply_text(SLOW_DOWN)
         return
     await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
-    answer = await state.service.ask(question[:MAX_QUESTION_CHARS], state.top_k + 1)
+    answer = await state.service.ask(question, state.top_k + 1)
     shown = replace(answer, results=answer.results[: state.top_k])
     if not shown.results:
         await message.reply_html(_no_answer_help(state, shown), link_preview_options=NO_PREVIEW)
@@ -398,7 +397,7 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             cache_time=5,
         )
         return
-    answer = await state.service.ask(text[:MAX_QUESTION_CHARS], INLINE_RESULTS)
+    answer = await state.service.ask(text, INLINE_RESULTS)
     results = [
         InlineQueryResultArticle(
             id=str(k),

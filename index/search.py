@@ -21,6 +21,7 @@ from index.quote import span_text
 from index.tokenize import Tokenizer
 
 CANDIDATES = 30
+MAX_QUESTION_CHARS = 1000
 TOPIC_SHARE = 0.01
 NEIGHBOURHOOD = 20
 _VARIANTS = {"okapi": BM25Okapi, "plus": BM25Plus, "l": BM25L}
@@ -152,7 +153,9 @@ class Searcher:
         limit = self.config.answers.top_k if limit is None else limit
         if not question.strip():
             return Answer(question, [], "The question is empty.")
-        terms = list(dict.fromkeys(self.tokenizer.query_tokens(question)))
+        # A question too long to be one is searched by its start, so the search stays fast.
+        words = self.tokenizer.query_tokens(question[:MAX_QUESTION_CHARS])
+        terms = list(dict.fromkeys(words))
         if not terms:
             return Answer(question, [], "The question has no words to search for.")
         if self.bm25 is None:
