@@ -42,7 +42,7 @@ def steps() -> list[tuple[str, Config]]:
     rows.append(("+ jieba search mode", c))
     c = _with(c, tokenizer__stopwords=True)
     rows.append(("+ stopwords and question words dropped", c))
-    c = _with(c, ranking__headline=True)
+    c = _with(c, ranking__headline=True, ranking__headline_weight=1)
     rows.append(("+ headline indexed with each passage", c))
     c = _with(c, ranking__k1=0.9, ranking__b=0.4)
     rows.append(("+ k1 0.9, b 0.4", c))
@@ -55,12 +55,17 @@ def steps() -> list[tuple[str, Config]]:
     c = _with(c, ranking__context_weight=0.2)
     rows.append(("+ article/document context 0.2", c))
     c = _with(c, ranking__min_coverage=0.2)
-    rows.append(("+ relevance floor 0.2 (= defaults)", c))
+    rows.append(("+ relevance floor 0.2", c))
+    c = _with(c, ranking__headline_weight=2)
+    rows.append(("+ headline words counted twice (= defaults)", c))
     assert c == Config(), "the last step must be the shipped defaults"
     rows.append(("defaults, but jieba default mode", _with(c, tokenizer__mode="default")))
     rows.append(("defaults, but keep stopwords", _with(c, tokenizer__stopwords=False)))
     rows.append(("defaults, plus character bigrams", _with(c, tokenizer__bigrams=True)))
     rows.append(("defaults, but context 0.5", _with(c, ranking__context_weight=0.5)))
+    rows.append(
+        ("defaults, but headline words counted 3 times", _with(c, ranking__headline_weight=3))
+    )
     rows.append(("defaults, but relevance floor 0.3", _with(c, ranking__min_coverage=0.3)))
     rows.append(("defaults, but 300-char passages", _with(c, chunking__target_chars=300)))
     return rows

@@ -50,6 +50,7 @@ class RankingConfig:
     k1: float = 0.9
     b: float = 0.4
     headline: bool = True
+    headline_weight: int = 2
     context_weight: float = 0.2
     min_coverage: float = 0.2
 

@@ -82,7 +82,7 @@ class Searcher:
             seen_doc: set[str] = set()
             for k, c in enumerate(doc.chunks):
                 body = [t for s in doc.sentences[c.first : c.last + 1] for t in s.tokens]
-                tokens = body + list(c.context) if rank.headline else body
+                tokens = body + list(c.context) * rank.headline_weight if rank.headline else body
                 corpus.append(tokens)
                 self.chunks.append(_Chunk(d, k, c.first, c.last, frozenset(tokens)))
                 article = doc.sentences[c.first].article
