@@ -125,7 +125,9 @@ def cmd_index(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) ->
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     if not any(True for _ in iter_files(args.paths)) and not args.sync:
         names = ", ".join(str(p) for p in args.paths)
-        raise UsageError(f"no .txt or .md files in {names}; the index is unchanged")
+        raise UsageError(
+            f"no documents (txt, md, pdf, docx, html, epub) in {names}; the index is unchanged"
+        )
     report = update_index(
         args.paths,
         config.with_index_path(index_dir),

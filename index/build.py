@@ -15,7 +15,8 @@ from index.chunk import chunk, sentences
 from index.clean import split_articles
 from index.config import Config
 from index.document import ArticleInfo, ChunkInfo, Document, ParagraphInfo, SentenceInfo
-from index.reader import UnreadableFile, iter_files, read_bytes, to_text
+from index.formats import extract
+from index.reader import UnreadableFile, iter_files, read_bytes
 from index.tokenize import Tokenizer
 
 
@@ -120,7 +121,7 @@ def update_index(
                         seen.add(key)
                         report.unchanged.append(path.name)
                         continue
-                    text = to_text(data)
+                    text = extract(data)
                 except UnreadableFile as exc:
                     report.skipped.append((str(path), str(exc)))
                     continue

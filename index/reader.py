@@ -8,7 +8,9 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+SUPPORTED_SUFFIXES = frozenset(
+    {".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm", ".xhtml", ".epub"}
+)
 # Encodings that real Chinese files arrive in; detection is limited to them so that a short GBK
 # file is not read as, say, a Cyrillic code page.
 CANDIDATE_ENCODINGS = ("gb18030", "big5", "utf_16", "utf_8")

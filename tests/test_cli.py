@@ -125,7 +125,7 @@ def test_bad_input_gets_a_clear_message(tmp_path: Path, args: list[str], message
 def test_empty_folder_and_bad_config_leave_the_index_alone(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     proc = qabot("index", str(tmp_path / "empty"), "--index", "idx", home=tmp_path, check=False)
-    assert proc.returncode == 2 and "no .txt or .md files" in proc.stderr
+    assert proc.returncode == 2 and "no documents (txt, md, pdf" in proc.stderr
     assert not (tmp_path / "idx").exists()
     config = tmp_path / "bad.toml"
     config.write_text("[ranking]\nk1 = -1\n", encoding="utf-8")

@@ -59,19 +59,19 @@ def test_empty_or_blank_file_is_refused() -> None:
 
 
 def test_unsupported_suffix_is_named(tmp_path: Path) -> None:
-    path = tmp_path / "report.pdf"
-    path.write_bytes(b"%PDF-1.7")
-    with pytest.raises(UnreadableFile, match=r"\.pdf"):
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(b"PK\x03\x04")
+    with pytest.raises(UnreadableFile, match=r"\.xlsx"):
         read_bytes(path)
 
 
 def test_folders_are_walked_in_order_and_hidden_files_skipped(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / ".git").mkdir()
-    for name in ("b/2.md", "a.txt", ".git/x.txt", "c.pdf", "b/1.TXT"):
+    for name in ("b/2.md", "a.txt", ".git/x.txt", "c.pdf", "b/1.TXT", "d.xlsx", "e.html"):
         (tmp_path / name).write_text("文字", encoding="utf-8")
     names = [p.relative_to(tmp_path).as_posix() for p in iter_files([tmp_path])]
-    assert names == ["a.txt", "b/1.TXT", "b/2.md"]
+    assert names == ["a.txt", "b/1.TXT", "b/2.md", "c.pdf", "e.html"]
 
 
 @pytest.mark.parametrize(
