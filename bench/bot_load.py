@@ -30,7 +30,7 @@ from bot.config import Settings, TelegramConfig
 from index.build import update_index
 from index.config import SAMPLES_DIR, Config
 from index.evaluate import load_gold
-from index.search import Searcher
+from index.library import Library
 from index.tokenize import Tokenizer
 
 BOT = {"id": 1000, "is_bot": True, "first_name": "qabot", "username": "qabot_bench_bot"}
@@ -107,7 +107,7 @@ async def stall_monitor(stop: asyncio.Event, stalls: list[float]) -> None:
 
 
 async def run(
-    users: int, questions: int, think: float, threads: int, searcher: Searcher, texts: list[str]
+    users: int, questions: int, think: float, threads: int, library: Library, texts: list[str]
 ) -> None:
     api = InMemoryBotApi()
     settings = Settings(
@@ -115,7 +115,7 @@ async def run(
         TelegramConfig(token="1:bench", questions_per_minute=questions + 1, search_threads=threads),
     )
     rng = random.Random(7)
-    app = build_application(settings, searcher, lambda: searcher, request=api, rate_limiter=False)
+    app = build_application(settings, library, request=api, rate_limiter=False)
     latencies: list[float] = []
     stalls: list[float] = []
     counter = iter(range(1, 10**9))
@@ -170,8 +170,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cfg = config.with_index_path(Path(tmp))
         update_index([SAMPLES_DIR], cfg, tokenizer, progress=False)
-        searcher = Searcher.open(cfg.index.path, cfg, tokenizer)
-    asyncio.run(run(args.users, args.questions, args.think, args.threads, searcher, texts))
+        library = Library(cfg, tokenizer)
+        asyncio.run(run(args.users, args.questions, args.think, args.threads, library, texts))
 
 
 if __name__ == "__main__":

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 import signal
-from collections.abc import Callable
 
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
+from bot.admin import add_admin_handlers
 from bot.config import Settings
 from bot.handlers import COMMANDS, NO_PREVIEW, BotState, add_handlers
 from bot.service import AnswerService, RateLimiter
+from index.library import Library
 from index.search import Searcher
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,8 @@ def setup_logging(token: str, level: int = logging.INFO) -> None:
 
 def build_application(
     settings: Settings,
-    searcher: Searcher,
-    reopen: Callable[[], Searcher],
+    library: Library,
+    searcher: Searcher | None = None,
     request: BaseRequest | None = None,
     rate_limiter: bool = True,
 ) -> Application:
@@ -80,11 +81,12 @@ def build_application(
         )
     app = builder.build()
     app.bot_data["state"] = BotState(
-        service=AnswerService(searcher, reopen, cfg.search_threads),
+        service=AnswerService(library, searcher, cfg.search_threads),
         config=cfg,
         limiter=RateLimiter(cfg.questions_per_minute),
         top_k=settings.engine.answers.top_k,
     )
+    add_admin_handlers(app)
     add_handlers(app)
     return app
 

@@ -21,6 +21,7 @@ from bot.format import answer_html, html_to_terminal
 from index.build import is_current, update_index
 from index.config import SAMPLES_DIR, Config, ConfigError, default_index_dir
 from index.evaluate import evaluate, load_gold
+from index.library import Library
 from index.reader import UnreadableFile, decode, iter_files
 from index.search import Answer, Searcher
 from index.store import IndexUnavailable
@@ -206,12 +207,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) 
     config = settings.engine
     index_dir, _ = _index_dir(args, config)
     searcher = open_searcher(args, config, tokenizer)
-    reopen_config = config.with_index_path(index_dir)
-
-    def reopen() -> Searcher:
-        return Searcher.open(index_dir, reopen_config, tokenizer)
-
-    app = build_application(settings, searcher, reopen)
+    library = Library(config.with_index_path(index_dir), tokenizer)
+    app = build_application(settings, library, searcher)
     print(
         f"qabot: serving {len(searcher.docs)} documents, {searcher.passage_count} passages;"
         " Ctrl-C stops.",

@@ -71,7 +71,7 @@ class BotState:
     top_k: int
 
 
-def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
+def state_of(context: ContextTypes.DEFAULT_TYPE) -> BotState:
     return context.application.bot_data["state"]
 
 
@@ -87,7 +87,7 @@ def _allowed(state: BotState, update: Update) -> bool:
     )
 
 
-def _is_admin(state: BotState, update: Update) -> bool:
+def is_admin(state: BotState, update: Update) -> bool:
     user = update.effective_user
     return user is not None and user.id in state.config.admins
 
@@ -106,11 +106,11 @@ def on_message(
 
         @functools.wraps(fn)
         async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-            state = _state(context)
+            state = state_of(context)
             message = update.effective_message
             if message is None or update.effective_user is None:
                 return
-            if admin and not _is_admin(state, update):
+            if admin and not is_admin(state, update):
                 await message.reply_text(f"Only the bot's admins may use /{command}.")
             elif members_only and not _allowed(state, update):
                 await message.reply_text(NOT_ALLOWED)
@@ -261,18 +261,27 @@ async def on_help(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
     username = html.escape(context.bot.username or "bot")
-    await message.reply_html(
+    text = (
         "<b>Ask</b>: in a private chat, write your question. In a group, use "
         f"/ask &lt;question&gt;, mention @{username}, or reply to one of my messages.\n"
         "<b>Buttons</b>: <i>Context</i> shows the whole paragraph around a quote, "
         "<i>More</i> the next results.\n"
         f"<b>Anywhere</b>: type @{username} and a question to quote an answer into any chat.\n"
-        "/sources lists the documents I know.",
-        link_preview_options=NO_PREVIEW,
+        "/sources lists the documents I know."
     )
+    if is_admin(state, update):
+        text += (
+            "\n<b>Admin</b>: send me a file (PDF, Word, HTML, EPUB, text) to add it; "
+            "/docs lists documents with ids, /remove &lt;id&gt; takes one out; "
+            "/stats and /reload."
+        )
+    await message.reply_html(text, link_preview_options=NO_PREVIEW)
 
 
-def _sources_page(state: BotState, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+def sources_page(
+    state: BotState, page: int, with_ids: bool = False
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One page of the document list; admins see the ids that /remove takes."""
     sources = state.service.sources()
     pages = max(1, -(-len(sources) // SOURCES_PER_PAGE))
     page = min(max(page, 0), pages - 1)
@@ -280,12 +289,14 @@ def _sources_page(state: BotState, page: int) -> tuple[str, InlineKeyboardMarkup
     lines = [f"<b>{len(sources)} documents</b> (page {page + 1} of {pages})"]
     for n, source in enumerate(chunk, start=page * SOURCES_PER_PAGE + 1):
         articles = "1 article" if source.articles == 1 else f"{source.articles} articles"
-        lines.append(f"{n}. {html.escape(source.name)} · {articles}")
+        label = f"#{source.id}" if with_ids else f"{n}."
+        lines.append(f"{label} {html.escape(source.name)} · {articles}")
+    kind = "d" if with_ids else "s"
     buttons = []
     if page > 0:
-        buttons.append(InlineKeyboardButton("Previous", callback_data=f"s:{page - 1}"))
+        buttons.append(InlineKeyboardButton("Previous", callback_data=f"{kind}:{page - 1}"))
     if page + 1 < pages:
-        buttons.append(InlineKeyboardButton("Next", callback_data=f"s:{page + 1}"))
+        buttons.append(InlineKeyboardButton("Next", callback_data=f"{kind}:{page + 1}"))
     return "\n".join(lines), InlineKeyboardMarkup([buttons]) if buttons else None
 
 
@@ -293,7 +304,7 @@ def _sources_page(state: BotState, page: int) -> tuple[str, InlineKeyboardMarkup
 async def on_sources(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
-    text, markup = _sources_page(state, 0)
+    text, markup = sources_page(state, 0)
     await message.reply_html(text, reply_markup=markup)
 
 
@@ -328,7 +339,7 @@ async def on_reload(
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    state = _state(context)
+    state = state_of(context)
     query = update.callback_query
     if query is None:
         return
@@ -338,7 +349,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind, _, rest = (query.data or "").partition(":")
     if kind == "s":
         await query.answer()
-        text, markup = _sources_page(state, int(rest) if rest.isdigit() else 0)
+        text, markup = sources_page(state, int(rest) if rest.isdigit() else 0)
         if query.message is not None:
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
         return
@@ -383,7 +394,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    state = _state(context)
+    state = state_of(context)
     query = update.inline_query
     if query is None:
         return

@@ -17,7 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
-from index.search import Answer, Result, Searcher, Source
+from index.build import BuildReport, upload_source
+from index.library import Library
+from index.search import Answer, DocumentSummary, Result, Searcher
 
 LATENCY_WINDOW = 1000
 T = TypeVar("T")
@@ -91,10 +93,10 @@ class AnswerService:
     """The index as the bot sees it: asynchronous questions, reloads that swap atomically."""
 
     def __init__(
-        self, searcher: Searcher, reopen: Callable[[], Searcher], threads: int = 2
+        self, library: Library, searcher: Searcher | None = None, threads: int = 2
     ) -> None:
-        self._searcher = searcher
-        self._reopen = reopen
+        self.library = library
+        self._searcher = searcher if searcher is not None else library.open()
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="search")
         self.generation = 1
         self.records = Records()
@@ -121,15 +123,28 @@ class AnswerService:
         searcher = self._searcher
         return await self._run(lambda: searcher.context(result, max_chars))
 
-    def sources(self) -> list[Source]:
+    def sources(self) -> list[DocumentSummary]:
         return self._searcher.sources()
 
     async def reload(self) -> Searcher:
         """Open the index again from disk; questions in flight finish on the old one."""
-        fresh = await self._run(self._reopen)
+        fresh = await self._run(self.library.open)
         self._searcher = fresh
         self.generation += 1
         return fresh
+
+    async def add(self, name: str, data: bytes) -> BuildReport:
+        """Index an uploaded file; the new state answers as soon as it is committed."""
+        report = await self._run(lambda: self.library.add([upload_source(name, data)]))
+        if report.added or report.replaced:
+            await self.reload()
+        return report
+
+    async def remove(self, doc_id: int) -> str | None:
+        name = await self._run(lambda: self.library.remove(doc_id))
+        if name is not None:
+            await self.reload()
+        return name
 
     def stats(self) -> Stats:
         lat = sorted(self._latencies)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
@@ -27,6 +28,7 @@ class BuildReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    doc_ids: list[int] = field(default_factory=list)  # of the documents added or replaced
 
     def summary(self) -> str:
         parts = [
@@ -94,6 +96,27 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+UPLOAD_PREFIX = "upload:"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document to index: a stable key (its resolved path, or upload:<name>) and its bytes."""
+
+    key: str
+    name: str
+    read: Callable[[], bytes]
+
+
+def file_sources(paths: Iterable[Path]) -> list[Source]:
+    return [Source(str(p.resolve()), p.name, partial(read_bytes, p)) for p in iter_files(paths)]
+
+
+def upload_source(name: str, data: bytes) -> Source:
+    """A file sent to the bot: the same name again replaces it, the same bytes are not doubled."""
+    return Source(UPLOAD_PREFIX + name, name, lambda: data)
+
+
 def update_index(
     paths: Iterable[Path],
     config: Config,
@@ -102,41 +125,59 @@ def update_index(
     progress: bool = True,
 ) -> BuildReport:
     """Bring the index at config.index.path up to date with the given files and folders."""
+    return index_sources(file_sources(paths), config, tokenizer, sync=sync, progress=progress)
+
+
+def index_sources(
+    sources: list[Source],
+    config: Config,
+    tokenizer: Tokenizer,
+    sync: bool = False,
+    progress: bool = False,
+) -> BuildReport:
+    """Add new documents, replace changed ones, skip unchanged ones, in one transaction.
+
+    With `sync`, documents whose files are gone from disk are removed; uploads are kept.
+    """
     report = BuildReport()
-    files = list(iter_files(paths))
     conn = store.connect(config.index.path, create=True)
     try:
         with store.transaction(conn):
             sig = signature(config, tokenizer)
             stale = store.get_meta(conn, "signature") != sig
             existing = store.documents(conn)
+            by_hash = {doc.sha256: doc for doc in existing.values()}
             seen: set[str] = set()
-            for path in tqdm(files, desc="indexing", unit="file", disable=not progress or None):
-                key = str(path.resolve())
+            for source in tqdm(sources, desc="indexing", unit="file", disable=not progress or None):
                 try:
-                    data = read_bytes(path)
+                    data = source.read()
                     digest = _sha256(data)
-                    old = existing.get(key)
+                    old = existing.get(source.key)
                     if old is not None and old.sha256 == digest and not stale:
-                        seen.add(key)
-                        report.unchanged.append(path.name)
+                        seen.add(source.key)
+                        report.unchanged.append(source.name)
+                        continue
+                    twin = by_hash.get(digest)
+                    if twin is not None and twin.path != source.key and not stale:
+                        report.skipped.append((source.name, f"the same content as {twin.name}"))
                         continue
                     text = extract(data)
                 except UnreadableFile as exc:
-                    report.skipped.append((str(path), str(exc)))
+                    shown = source.key if source.key.startswith("/") else source.name
+                    report.skipped.append((shown, str(exc)))
                     continue
-                doc = parse(key, path.name, digest, text, config, tokenizer)
+                doc = parse(source.key, source.name, digest, text, config, tokenizer)
                 if old is not None:
                     store.delete_document(conn, old.id)
-                    report.replaced.append(path.name)
+                    report.replaced.append(source.name)
                 else:
-                    report.added.append(path.name)
-                store.insert_document(conn, doc)
-                seen.add(key)
+                    report.added.append(source.name)
+                report.doc_ids.append(store.insert_document(conn, doc))
+                seen.add(source.key)
             for key, old in existing.items():
                 if key in seen:
                     continue
-                if sync and not Path(key).exists():
+                if sync and not key.startswith(UPLOAD_PREFIX) and not Path(key).exists():
                     store.delete_document(conn, old.id)
                     report.removed.append(old.name)
                 elif stale:
@@ -145,6 +186,19 @@ def update_index(
     finally:
         conn.close()
     return report
+
+
+def remove_document(config: Config, doc_id: int) -> str | None:
+    """Take one document out of the index; its name, or None when there was no such id."""
+    conn = store.connect(config.index.path)
+    try:
+        with store.transaction(conn):
+            name = store.document_name(conn, doc_id)
+            if name is not None:
+                store.delete_document(conn, doc_id)
+            return name
+    finally:
+        conn.close()
 
 
 def _retokenize(

@@ -46,3 +46,4 @@ class Document:
     paragraphs: list[ParagraphInfo] = field(default_factory=list)
     sentences: list[SentenceInfo] = field(default_factory=list)
     chunks: list[ChunkInfo] = field(default_factory=list)
+    id: int = 0  # the index's id for it, once stored

@@ -42,11 +42,13 @@ class Result:
 
 
 @dataclass(frozen=True)
-class Source:
+class DocumentSummary:
     """One indexed document as a user may see it."""
 
+    id: int
     name: str
     articles: int
+    passages: int
     titles: tuple[str, ...]
 
 
@@ -114,9 +116,15 @@ class Searcher:
     def passage_count(self) -> int:
         return len(self.chunks)
 
-    def sources(self) -> list[Source]:
+    def sources(self) -> list[DocumentSummary]:
         return [
-            Source(d.name, len(d.articles), tuple(a.title for a in d.articles if a.title))
+            DocumentSummary(
+                d.id,
+                d.name,
+                len(d.articles),
+                len(d.chunks),
+                tuple(a.title for a in d.articles if a.title),
+            )
             for d in self.docs
         ]
 

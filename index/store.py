@@ -167,7 +167,7 @@ def load_documents(conn: sqlite3.Connection) -> list[Document]:
     for doc_id, path, name, sha, text in conn.execute(
         "SELECT id, path, name, sha256, text FROM documents ORDER BY name, path"
     ):
-        docs[doc_id] = Document(path, name, sha, text)
+        docs[doc_id] = Document(path, name, sha, text, id=doc_id)
     for doc_id, title, subtitle in conn.execute(
         "SELECT doc_id, title, subtitle FROM articles ORDER BY doc_id, ordinal"
     ):
@@ -193,3 +193,8 @@ def load_documents(conn: sqlite3.Connection) -> list[Document]:
 
 def document_text(conn: sqlite3.Connection, doc_id: int) -> str:
     return conn.execute("SELECT text FROM documents WHERE id=?", (doc_id,)).fetchone()[0]
+
+
+def document_name(conn: sqlite3.Connection, doc_id: int) -> str | None:
+    row = conn.execute("SELECT name FROM documents WHERE id=?", (doc_id,)).fetchone()
+    return row[0] if row else None

@@ -19,7 +19,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from .telegram_html import check
 
@@ -209,14 +209,16 @@ class FakeTelegram:
         file_name: str,
         data: bytes,
         mime_type: str = "application/octet-stream",
+        file_size: int | None = None,
     ) -> dict[str, Any]:
+        """A file sent to the bot; file_size may claim more than data holds (a big file)."""
         with self._lock:
             file_id = f"file{next(self._ids)}"
-            self._files[file_id] = (f"documents/{file_name}", data)
+            self._files[file_id] = (f"documents/{file_id}", data)  # as Telegram names them
             message = self._new_message(chat, user)
             message["document"] = {
                 "file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": file_name,
-                "mime_type": mime_type, "file_size": len(data),
+                "mime_type": mime_type, "file_size": file_size or len(data),
             }  # fmt: skip
             self._messages[(chat["id"], message["message_id"])] = message
             self._push({"message": message})
@@ -298,7 +300,7 @@ class FakeTelegram:
     # ----- the server ----------------------------------------------------------------------
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        path = request.path.split("?", 1)[0]
+        path = unquote(request.path.split("?", 1)[0])
         prefix_file = f"/file/bot{self.token}/"
         if path.startswith(prefix_file):
             self._serve_file(request, path[len(prefix_file) :])

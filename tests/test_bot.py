@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -13,11 +13,13 @@ import pytest
 from bot.app import MaskingFormatter, build_application
 from bot.config import Settings, TelegramConfig
 from bot.handlers import NOT_ALLOWED, OUT_OF_DATE, SLOW_DOWN
-from index.build import parse
-from index.config import Config
+from index.build import update_index
+from index.config import SAMPLES_DIR, Config
+from index.library import Library
 from index.search import Searcher
 from index.tokenize import Tokenizer
 
+from . import documents
 from .bot_api_server import FakeTelegram
 from .conftest import CHANGZHI, JINZHONG
 from .telegram_html import check
@@ -30,7 +32,7 @@ STRANGER = 666
 @dataclass
 class Env:
     tg: FakeTelegram
-    searcher: Searcher
+    library: Library
 
     async def reply_to(self, chat: dict, question_id: int) -> dict:
         """Wait for the bot's message that replies to a given message of the user."""
@@ -48,9 +50,9 @@ class Env:
 
 
 async def _running(
-    tg: FakeTelegram, settings: Settings, searcher: Searcher, reopen: Callable[[], Searcher]
+    tg: FakeTelegram, settings: Settings, library: Library, searcher: Searcher | None = None
 ) -> AsyncIterator[None]:
-    app = build_application(settings, searcher, reopen)
+    app = build_application(settings, library, searcher)
     async with app:
         await app.start()
         assert app.updater is not None
@@ -73,13 +75,23 @@ def _settings(tg: FakeTelegram, **telegram: object) -> Settings:
     return Settings(Config(), replace(cfg, **telegram))
 
 
+def _library(folder: Path, index: Path, config: Config, tokenizer: Tokenizer) -> Library:
+    """A real index on disk, of its own, since uploads and /remove change it."""
+    cfg = config.with_index_path(index)
+    update_index([folder], cfg, tokenizer, progress=False)
+    return Library(cfg, tokenizer)
+
+
 @pytest.fixture
-async def env(sample_searcher: Searcher, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Env]:
+async def env(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Env]:
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    library = _library(SAMPLES_DIR, tmp_path / "index", config, tokenizer)
     with FakeTelegram(token=TOKEN) as tg:
         settings = _settings(tg, questions_per_minute=5, allowed_users=(), admins=(ADMIN,))
-        async for _ in _running(tg, settings, sample_searcher, lambda: sample_searcher):
-            yield Env(tg, sample_searcher)
+        async for _ in _running(tg, settings, library):
+            yield Env(tg, library)
         assert tg.rejections == [], "the bot sent something Telegram would refuse"
         for call in tg.calls:
             text = call.params.get("text")
@@ -223,8 +235,9 @@ async def test_no_relevant_passage_and_odd_messages(env: Env) -> None:
     assert "No relevant passage" in text and "/sources" in text
     odd = tg.send_text(chat, user, "<b>&amp; </blockquote> 😀")
     assert (await env.reply_to(chat, odd["message_id"]))["text"]
-    tg.send_document(chat, user, "notes.pdf", b"%PDF-1.4 ...")
-    await tg.await_for(lambda: any("text" in m["text"] for m in tg.sent_messages(chat["id"])[2:]))
+    sticker_like = tg.send_document(chat, user, "notes.pdf", b"%PDF-1.4 ...")
+    reply = await env.reply_to(chat, sticker_like["message_id"])
+    assert reply["text"].startswith("Only the bot's admins may add documents")
 
 
 async def test_rate_limit_says_slow_down(env: Env) -> None:
@@ -240,11 +253,14 @@ async def test_rate_limit_says_slow_down(env: Env) -> None:
     ) == len(asked)
 
 
-async def test_allow_list(sample_searcher: Searcher, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_allow_list(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    library = _library(SAMPLES_DIR, tmp_path / "index", config, tokenizer)
     with FakeTelegram(token=TOKEN) as tg:
         settings = _settings(tg, allowed_users=(100,), allowed_chats=(-2002,))
-        async for _ in _running(tg, settings, sample_searcher, lambda: sample_searcher):
+        async for _ in _running(tg, settings, library):
             member, stranger = tg.user(100, "Li"), tg.user(STRANGER, "X")
             allowed_group = tg.group_chat(-2002, "Allowed")
             tg.send_text(tg.private_chat(stranger), stranger, "宪法宣誓有多少人次？")
@@ -268,15 +284,15 @@ async def test_a_failing_handler_gets_a_short_apology(
     tmp_path: Path, config: Config, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    docs = [parse("/x.txt", "x.txt", "x", "长治召开会议。", config, tokenizer)]
-    searcher = Searcher(docs, config, tokenizer)
+    library = _library(SAMPLES_DIR, tmp_path / "index", config, tokenizer)
+    searcher = library.open()
 
     def broken(question: str, limit: int | None = None):
         raise RuntimeError(f"boom {TOKEN}")
 
     monkeypatch.setattr(searcher, "search", broken)
     with FakeTelegram(token=TOKEN) as tg:
-        async for _ in _running(tg, _settings(tg), searcher, lambda: searcher):
+        async for _ in _running(tg, _settings(tg), library, searcher):
             user = tg.user(100, "Li")
             chat = tg.private_chat(user)
             tg.send_text(chat, user, "长治")
@@ -288,16 +304,16 @@ async def test_a_failing_handler_gets_a_short_apology(
 
 
 async def test_sources_are_paged_with_buttons(
-    config: Config, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, config: Config, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    docs = [
-        parse(f"/d{n:02}.txt", f"d{n:02}.txt", str(n), f"第{n}号文件。", config, tokenizer)
-        for n in range(40)
-    ]
-    searcher = Searcher(docs, config, tokenizer)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for n in range(40):
+        (folder / f"d{n:02}.txt").write_text(f"第{n}号文件。", encoding="utf-8")
+    library = _library(folder, tmp_path / "index", config, tokenizer)
     with FakeTelegram(token=TOKEN) as tg:
-        async for _ in _running(tg, _settings(tg), searcher, lambda: searcher):
+        async for _ in _running(tg, _settings(tg), library):
             user = tg.user(100, "Li")
             chat = tg.private_chat(user)
             tg.send_text(chat, user, "/sources")
@@ -325,3 +341,77 @@ def test_log_lines_and_tracebacks_never_show_the_token() -> None:
         )
     text = formatter.format(record)
     assert TOKEN not in text and text.count("<token>") >= 2 and "Traceback" in text
+
+
+async def test_admin_uploads_asks_lists_and_removes_a_document(env: Env) -> None:
+    tg = env.tg
+    admin = tg.user(ADMIN, "Admin")
+    chat = tg.private_chat(admin)
+    data = documents.docx(
+        [("title", "蓝色自行车计划"), ("p", "晋中市今年投放蓝色自行车三千二百辆。")]
+    )
+    upload = tg.send_document(chat, admin, "../../etc/单车\x07计划.docx", data)
+    status = await env.reply_to(chat, upload["message_id"])
+    await tg.await_for(lambda: "Added" in tg.sent_messages(ADMIN)[0]["text"])
+    added = tg.sent_messages(ADMIN)[0]["text"]
+    assert added.startswith("Added 单车计划.docx (#") and "1 articles" in added
+    assert len(tg.calls_of("getFile")) == 1 and status["message_id"]
+    doc_id = int(added.split("(#")[1].split(")")[0])
+
+    question = tg.send_text(chat, admin, "晋中投放了多少辆蓝色自行车？")
+    answer = await env.reply_to(chat, question["message_id"])
+    assert "三千二百辆" in answer["text"] and "单车计划.docx · 蓝色自行车计划" in answer["text"]
+
+    again = tg.send_document(chat, admin, "copy.docx", data)
+    assert "the same content as 单车计划.docx" in (
+        await _final_status(env, chat, again["message_id"])
+    )
+
+    listing = await env.reply_to(chat, tg.send_text(chat, admin, "/docs")["message_id"])
+    assert f"#{doc_id} 单车计划.docx · 1 article" in listing["text"]
+    confirm = await env.reply_to(chat, tg.send_text(chat, admin, f"/remove {doc_id}")["message_id"])
+    remove = confirm["reply_markup"]["inline_keyboard"][0][0]
+    tg.press_button(chat, admin, confirm["message_id"], remove["callback_data"])
+    await tg.await_for(
+        lambda: any(m["text"] == "Removed 单车计划.docx." for m in tg.sent_messages(ADMIN))
+    )
+    gone = tg.send_text(chat, admin, "晋中投放了多少辆蓝色自行车？")
+    assert "三千二百辆" not in (await env.reply_to(chat, gone["message_id"]))["text"]
+
+
+async def _final_status(env: Env, chat: dict, upload_id: int) -> str:
+    """The upload's status message once it no longer says what it is doing."""
+    status = await env.reply_to(chat, upload_id)
+
+    def settled() -> str | None:
+        for m in env.tg.sent_messages(chat["id"]):
+            if m["message_id"] == status["message_id"] and not m["text"].endswith("…"):
+                return m["text"]
+        return None
+
+    await env.tg.await_for(lambda: settled() is not None)
+    text = settled()
+    assert text is not None
+    return text
+
+
+async def test_uploads_that_cannot_be_indexed_leave_the_index_alone(env: Env) -> None:
+    tg = env.tg
+    admin = tg.user(ADMIN, "Admin")
+    chat = tg.private_chat(admin)
+    before = [d.name for d in env.library.open().docs]
+    broken = tg.send_document(chat, admin, "report.pdf", documents.pdf(["长治"])[:200])
+    assert "report.pdf was not added: a damaged PDF" in await _final_status(
+        env, chat, broken["message_id"]
+    )
+    big = tg.send_document(chat, admin, "huge.pdf", b"%PDF", file_size=25_000_000)
+    text = (await env.reply_to(chat, big["message_id"]))["text"]
+    assert "huge.pdf is 25.0 MB" in text and "20.0 MB" in text
+    stranger = tg.user(500, "Zhang")
+    other = tg.private_chat(stranger)
+    refused = tg.send_document(other, stranger, "x.txt", "长治".encode())
+    assert (await env.reply_to(other, refused["message_id"]))["text"].startswith(
+        "Only the bot's admins may add documents"
+    )
+    assert len(tg.calls_of("getFile")) == 1
+    assert [d.name for d in env.library.open().docs] == before

@@ -19,6 +19,7 @@ from .conftest import REPO
 from .telegram_html import check
 
 TOKEN = "987654:E2E-secret-token"
+ADMIN = 77
 
 
 def _sample_index(tmp_path: Path) -> Path:
@@ -40,7 +41,8 @@ def running(tmp_path: Path) -> Iterator[tuple[FakeTelegram, subprocess.Popen[str
             f'base_url = "{tg.base_url}"\n'
             f'base_file_url = "{tg.base_file_url}"\n'
             "request_timeout = 5.0\n"
-            "questions_per_minute = 100\n",
+            "questions_per_minute = 100\n"
+            f"admins = [{ADMIN}]\n",
             encoding="utf-8",
         )
         index = _sample_index(tmp_path)
@@ -185,3 +187,39 @@ def test_webhook_mode_answers_only_requests_with_the_secret(tmp_path: Path) -> N
             out, _ = proc.communicate(timeout=30)
         assert proc.returncode == 0, out
         assert TOKEN not in out
+
+
+def test_upload_answers_at_once_and_remove_takes_it_away(
+    running: tuple[FakeTelegram, subprocess.Popen[str]],
+) -> None:
+    tg, _ = running
+    admin = tg.user(ADMIN, "Admin")
+    chat = tg.private_chat(admin)
+    page = (
+        "<html><body><nav>导航</nav><article><h1>湖边城堡</h1>"
+        "<p>青蛙王子住在湖边的白色城堡里，城堡有十二座塔楼。</p></article></body></html>"
+    )
+    tg.send_document(chat, admin, "castle.html", page.encode(), mime_type="text/html")
+    tg.wait_for(lambda: any("Added" in m["text"] for m in tg.sent_messages(ADMIN)), timeout=30)
+    doc_id = next(
+        m["text"].split("(#")[1].split(")")[0]
+        for m in tg.sent_messages(ADMIN) if m["text"].startswith("Added")
+    )  # fmt: skip
+    q = tg.send_text(chat, admin, "城堡有几座塔楼？")
+    tg.wait_for(lambda: q["message_id"] in _replies(tg, ADMIN), timeout=30)
+    answer = _replies(tg, ADMIN)[q["message_id"]]["text"]
+    assert "十二座塔楼" in answer and "castle.html · 湖边城堡" in answer
+
+    ask_remove = tg.send_text(chat, admin, f"/remove {doc_id}")
+    tg.wait_for(lambda: ask_remove["message_id"] in _replies(tg, ADMIN), timeout=30)
+    confirm = _replies(tg, ADMIN)[ask_remove["message_id"]]
+    button = confirm["reply_markup"]["inline_keyboard"][0][0]
+    tg.press_button(chat, admin, confirm["message_id"], button["callback_data"])
+    tg.wait_for(
+        lambda: any(m["text"] == "Removed castle.html." for m in tg.sent_messages(ADMIN)),
+        timeout=30,
+    )
+    again = tg.send_text(chat, admin, "城堡有几座塔楼？")
+    tg.wait_for(lambda: again["message_id"] in _replies(tg, ADMIN), timeout=30)
+    assert "十二座塔楼" not in _replies(tg, ADMIN)[again["message_id"]]["text"]
+    assert tg.rejections == []

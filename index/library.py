@@ -1,0 +1,31 @@
+"""The index on disk as the programs use it: open it, add documents to it, take them out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.build import BuildReport, Source, index_sources, remove_document
+from index.config import Config
+from index.search import Searcher
+from index.tokenize import Tokenizer
+
+
+class Library:
+    """One index folder and the settings that read and write it."""
+
+    def __init__(self, config: Config, tokenizer: Tokenizer) -> None:
+        self.config = config
+        self.tokenizer = tokenizer
+
+    @property
+    def path(self) -> Path:
+        return self.config.index.path
+
+    def open(self) -> Searcher:
+        return Searcher.open(self.path, self.config, self.tokenizer)
+
+    def add(self, sources: list[Source]) -> BuildReport:
+        return index_sources(sources, self.config, self.tokenizer)
+
+    def remove(self, doc_id: int) -> str | None:
+        return remove_document(self.config, doc_id)
