@@ -8,7 +8,9 @@ up the others. Answers that buttons refer to are kept here, keyed by short ids, 
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
+import sqlite3
 import statistics
 import time
 from collections import OrderedDict, deque
@@ -20,8 +22,12 @@ from typing import TypeVar
 from index.build import BuildReport, upload_source
 from index.library import Library
 from index.search import Answer, DocumentSummary, Result, Searcher
+from index.store import IndexUnavailable
+
+log = logging.getLogger(__name__)
 
 LATENCY_WINDOW = 1000
+FRESHNESS_CHECK_S = 2.0
 T = TypeVar("T")
 
 
@@ -103,6 +109,7 @@ class AnswerService:
         self._latencies: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._questions = 0
         self._started = time.monotonic()
+        self._checked = time.monotonic()
 
     @property
     def searcher(self) -> Searcher:
@@ -111,7 +118,26 @@ class AnswerService:
     async def _run(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
 
+    async def _follow_disk(self) -> None:
+        """Pick up changes committed by another process (`qabot index`), checking now and then."""
+        now = time.monotonic()
+        if now - self._checked < FRESHNESS_CHECK_S:
+            return
+        self._checked = now
+        try:
+            on_disk = await self._run(self.library.generation)
+        except IndexUnavailable as exc:
+            log.warning("cannot read the index generation: %s", exc)
+            return
+        if on_disk != self._searcher.generation:
+            log.info("the index changed on disk; reloading")
+            try:
+                await self.reload()
+            except (IndexUnavailable, sqlite3.Error) as exc:
+                log.warning("reload failed, still answering from the last index: %s", exc)
+
     async def ask(self, question: str, limit: int) -> Answer:
+        await self._follow_disk()
         searcher = self._searcher
         start = time.perf_counter()
         answer = await self._run(lambda: searcher.search(question, limit))

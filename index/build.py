@@ -183,6 +183,8 @@ def index_sources(
                 elif stale:
                     _retokenize(conn, old, config, tokenizer)
             store.set_meta(conn, "signature", sig)
+            if stale or report.added or report.replaced or report.removed:
+                store.bump_generation(conn)
     finally:
         conn.close()
     return report
@@ -196,6 +198,7 @@ def remove_document(config: Config, doc_id: int) -> str | None:
             name = store.document_name(conn, doc_id)
             if name is not None:
                 store.delete_document(conn, doc_id)
+                store.bump_generation(conn)
             return name
     finally:
         conn.close()
@@ -208,3 +211,11 @@ def _retokenize(
     text = store.document_text(conn, old.id)
     store.delete_document(conn, old.id)
     store.insert_document(conn, parse(old.path, old.name, old.sha256, text, config, tokenizer))
+
+
+def index_generation(config: Config) -> int:
+    conn = store.connect(config.index.path)
+    try:
+        return store.generation(conn)
+    finally:
+        conn.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 
 import ebooklib
@@ -25,6 +26,8 @@ from index.reader import UnreadableFile, to_text
 # Archives (docx, epub) whose contents would unpack past this are refused: zip bombs.
 MAX_UNPACKED = 200 * 1024 * 1024
 MAX_RATIO = 200
+REPETITION_MIN_CHARS = 100_000
+REPETITION_RATIO = 0.01
 HEADINGS = {"h1": "#", "h2": "##", "h3": "###"}
 BLOCKS = ("p", "li", "blockquote", "pre", "td", "th", "dd", "dt", "figcaption", "div")
 NOISE = ("script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template")
@@ -146,9 +149,19 @@ _READERS: dict[str, Callable[[bytes], str]] = {
 }
 
 
+def _repetitive(text: str) -> bool:
+    """Text that compresses to almost nothing is one line repeated, not a document."""
+    if len(text) < REPETITION_MIN_CHARS:
+        return False
+    raw = text.encode("utf-8")
+    return len(zlib.compress(raw, 1)) < REPETITION_RATIO * len(raw)
+
+
 def extract(data: bytes) -> str:
     """The document's text, whatever its format; UnreadableFile says why when there is none."""
     text = _READERS[sniff(data)](data)
     if not any(ch.isalnum() for ch in text):
         raise UnreadableFile("no text in the file")
+    if _repetitive(text):
+        raise UnreadableFile("the same text repeated over and over, not a document")
     return text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.build import BuildReport, Source, index_sources, remove_document
+from index.build import BuildReport, Source, index_generation, index_sources, remove_document
 from index.config import Config
 from index.search import Searcher
 from index.tokenize import Tokenizer
@@ -29,3 +29,7 @@ class Library:
 
     def remove(self, doc_id: int) -> str | None:
         return remove_document(self.config, doc_id)
+
+    def generation(self) -> int:
+        """Changes whenever anyone commits a change, `qabot index` in another process included."""
+        return index_generation(self.config)

@@ -71,8 +71,11 @@ class _Chunk:
 class Searcher:
     """An opened index: every structure needed to answer held in memory."""
 
-    def __init__(self, docs: list[Document], config: Config, tokenizer: Tokenizer) -> None:
+    def __init__(
+        self, docs: list[Document], config: Config, tokenizer: Tokenizer, generation: int = 0
+    ) -> None:
         self.docs = docs
+        self.generation = generation  # of the index on disk this was loaded from
         self.config = config
         self.tokenizer = tokenizer
         rank = config.ranking
@@ -108,9 +111,10 @@ class Searcher:
                     " run `qabot index` again"
                 )
             docs = store.load_documents(conn)
+            generation = store.generation(conn)
         finally:
             conn.close()
-        return cls(docs, config, tokenizer)
+        return cls(docs, config, tokenizer, generation)
 
     @property
     def passage_count(self) -> int:

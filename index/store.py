@@ -198,3 +198,12 @@ def document_text(conn: sqlite3.Connection, doc_id: int) -> str:
 def document_name(conn: sqlite3.Connection, doc_id: int) -> str | None:
     row = conn.execute("SELECT name FROM documents WHERE id=?", (doc_id,)).fetchone()
     return row[0] if row else None
+
+
+def generation(conn: sqlite3.Connection) -> int:
+    """Counts committed changes, so a reader can tell its copy is out of date."""
+    return int(get_meta(conn, "generation") or 0)
+
+
+def bump_generation(conn: sqlite3.Connection) -> None:
+    set_meta(conn, "generation", str(generation(conn) + 1))

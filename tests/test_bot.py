@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import service
 from bot.app import MaskingFormatter, build_application
 from bot.config import Settings, TelegramConfig
 from bot.handlers import NOT_ALLOWED, OUT_OF_DATE, SLOW_DOWN
@@ -415,3 +416,18 @@ async def test_uploads_that_cannot_be_indexed_leave_the_index_alone(env: Env) ->
     )
     assert len(tg.calls_of("getFile")) == 1
     assert [d.name for d in env.library.open().docs] == before
+
+
+async def test_running_bot_follows_qabot_index_in_another_process(
+    env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "FRESHNESS_CHECK_S", 0.0)
+    tg = env.tg
+    user = _user(tg)
+    chat = tg.private_chat(user)
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "frogs.md").write_text("# 青蛙\n\n青蛙王子住在湖边的城堡里。\n", encoding="utf-8")
+    update_index([folder], env.library.config, env.library.tokenizer, progress=False)
+    q = tg.send_text(chat, user, "青蛙王子住在哪里？")
+    assert "湖边的城堡" in (await env.reply_to(chat, q["message_id"]))["text"]

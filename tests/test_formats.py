@@ -138,3 +138,13 @@ def test_samples_as_pdf_and_word_still_meet_the_eval_targets(
     ]
     metrics = evaluate(gold, searcher.search)
     assert metrics.aiq1 >= 0.95 and metrics.aiq3 == 1.0
+
+
+def test_a_huge_file_of_one_repeated_line_is_refused() -> None:
+    line = "这一行一遍又一遍地重复出现。\n".encode()
+    data = line * (19_900_000 // len(line))
+    assert len(data) > 19_000_000
+    with pytest.raises(UnreadableFile, match="repeated"):
+        extract(data)
+    real = "\n\n".join(sample_text(n) for n in (JINZHONG, CHANGZHI)) * 4
+    assert "人大" in extract(real.encode())
