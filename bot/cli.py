@@ -94,6 +94,7 @@ def _result_json(answer: Answer) -> str:
             "highlight": r.highlight,
             "score": r.score,
             "paragraph": r.paragraph,
+            "page": r.page,
         }
         for r in answer.results
     ]

@@ -34,7 +34,7 @@ def source_line(result: Result) -> str:
     parts = [result.doc]
     if result.title:
         parts.append(result.title)
-    parts.append(f"¶{result.paragraph}")
+    parts.append(f"p. {result.page}" if result.page else f"¶{result.paragraph}")
     return " · ".join(parts)
 
 

@@ -26,6 +26,7 @@ from index.reader import UnreadableFile, to_text
 # Archives (docx, epub) whose contents would unpack past this are refused: zip bombs.
 MAX_UNPACKED = 200 * 1024 * 1024
 MAX_RATIO = 200
+PAGE_BREAK = "\f"
 REPETITION_MIN_CHARS = 100_000
 REPETITION_RATIO = 0.01
 HEADINGS = {"h1": "#", "h2": "##", "h3": "###"}
@@ -79,7 +80,8 @@ def pdf_text(data: bytes) -> str:
         raise UnreadableFile(f"a damaged PDF ({type(exc).__name__})") from None
     if not any(ch.isalnum() for page in pages for ch in page):
         raise UnreadableFile("a PDF with no text layer (a scan?); it needs OCR first")
-    return _paragraphs(pages)
+    # A form feed between pages, as plain text marks them: passages know their page by it.
+    return f"\n{PAGE_BREAK}\n".join(page.strip() for page in pages) + "\n"
 
 
 def docx_text(data: bytes) -> str:

@@ -7,7 +7,9 @@ the city or body named only in a title still decides between near-identical pass
 
 from __future__ import annotations
 
+import bisect
 import math
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,6 +26,7 @@ CANDIDATES = 30
 MAX_QUESTION_CHARS = 1000
 TOPIC_SHARE = 0.01
 NEIGHBOURHOOD = 20
+_PAGE_BREAK = re.compile("\f")
 _VARIANTS = {"okapi": BM25Okapi, "plus": BM25Plus, "l": BM25L}
 
 
@@ -39,6 +42,7 @@ class Result:
     first: int  # sentence range of the quote, for widening it later
     last: int
     sentence: int  # the highlighted sentence
+    page: int | None = None  # for paged documents (PDF): the page of the highlighted sentence
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class Searcher:
             for t in set(tokens):
                 self.postings.setdefault(t, []).append(i)
         self.bm25 = _VARIANTS[rank.variant](corpus, k1=rank.k1, b=rank.b) if corpus else None
+        self.page_breaks = [[m.start() for m in _PAGE_BREAK.finditer(d.text)] for d in docs]
         self.unknown_idf = math.log((len(corpus) + 0.5) / 0.5) if corpus else 1.0
 
     @classmethod
@@ -119,6 +124,10 @@ class Searcher:
     @property
     def passage_count(self) -> int:
         return len(self.chunks)
+
+    def _page(self, doc: int, offset: int) -> int | None:
+        breaks = self.page_breaks[doc]
+        return bisect.bisect(breaks, offset) + 1 if breaks else None
 
     def sources(self) -> list[DocumentSummary]:
         return [
@@ -288,4 +297,5 @@ class Searcher:
             first=lo,
             last=hi,
             sentence=best,
+            page=self._page(chunk.doc, sents[best].start),
         )

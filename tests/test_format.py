@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -72,3 +74,8 @@ def test_any_text_gives_a_valid_message(quote: str, title: str, cut: int) -> Non
 def test_the_checker_refuses_what_telegram_refuses(bad: str) -> None:
     with pytest.raises(ValueError):
         check(bad)
+
+
+def test_paged_documents_cite_the_page() -> None:
+    result = replace(_result("正文。", "正文。", doc="book.pdf"), page=3)
+    assert "book.pdf · 标题 · p. 3" in check(answer_html(Answer("q", [result])))

@@ -148,3 +148,18 @@ def test_a_huge_file_of_one_repeated_line_is_refused() -> None:
         extract(data)
     real = "\n\n".join(sample_text(n) for n in (JINZHONG, CHANGZHI)) * 4
     assert "人大" in extract(real.encode())
+
+
+def test_pdf_passages_know_their_page(tmp_path: Path, config: Config, tokenizer: Tokenizer) -> None:
+    filler = [f"第{n}段只是填充的文字，用来把后面的内容推到下一页去。" for n in range(60)]
+    data = documents.pdf([*filler, "青蛙王子住在湖边的城堡里。"])
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "book.pdf").write_bytes(data)
+    cfg = config.with_index_path(tmp_path / "index")
+    update_index([folder], cfg, tokenizer, progress=False)
+    searcher = Searcher.open(cfg.index.path, cfg, tokenizer)
+    first = searcher.search("第0段只是填充的文字").results[0]
+    frog = searcher.search("青蛙王子住在哪里？").results[0]
+    assert first.page == 1 and frog.page is not None and frog.page >= 2
+    assert "\f" not in frog.quote
