@@ -16,7 +16,7 @@ from index.chunk import chunk, sentences
 from index.clean import split_articles
 from index.config import Config
 from index.document import ArticleInfo, ChunkInfo, Document, ParagraphInfo, SentenceInfo
-from index.formats import extract
+from index.formats import extract_bounded
 from index.reader import UnreadableFile, iter_files, read_bytes
 from index.tokenize import Tokenizer
 
@@ -161,7 +161,7 @@ def index_sources(
                     if twin is not None and twin.path != source.key and not stale:
                         report.skipped.append((source.name, f"the same content as {twin.name}"))
                         continue
-                    text = extract(data)
+                    text = extract_bounded(data)
                 except UnreadableFile as exc:
                     shown = source.key if source.key.startswith("/") else source.name
                     report.skipped.append((shown, str(exc)))

@@ -8,10 +8,13 @@ paragraphs, so the one newspaper clean-up in clean.py serves them all.
 from __future__ import annotations
 
 import io
+import multiprocessing
 import re
+import resource
 import zipfile
 import zlib
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 
 import ebooklib
 from bs4 import BeautifulSoup
@@ -167,3 +170,47 @@ def extract(data: bytes) -> str:
     if _repetitive(text):
         raise UnreadableFile("the same text repeated over and over, not a document")
     return text
+
+
+# Parsers of binary formats run in a child process with these bounds, so a hostile file can only
+# fail to be read: it can neither hang the program that indexes it nor exhaust its memory.
+PARSE_SECONDS = 60.0
+PARSE_MEMORY = 2 * 1024 * 1024 * 1024
+_PROCESSES = multiprocessing.get_context("forkserver")
+_PROCESSES.set_forkserver_preload(["index.formats"])
+
+
+def _bounded_child(conn: Connection, data: bytes, memory: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    try:
+        conn.send(("ok", extract(data)))
+    except UnreadableFile as exc:
+        conn.send(("refused", str(exc)))
+    except MemoryError:
+        conn.send(("refused", "it needs more memory than a document may take"))
+    except Exception as exc:
+        conn.send(("refused", f"its reader failed ({type(exc).__name__})"))
+
+
+def extract_bounded(data: bytes, seconds: float = PARSE_SECONDS, memory: int = PARSE_MEMORY) -> str:
+    """extract(), with PDF, Word, EPUB and HTML parsed in a child bounded in time and memory."""
+    if sniff(data) == "text":
+        return extract(data)  # decoding plain text is linear in its size
+    receive, send = _PROCESSES.Pipe(duplex=False)
+    child = _PROCESSES.Process(target=_bounded_child, args=(send, data, memory), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(seconds):
+            raise UnreadableFile(f"reading it took longer than {seconds:g} s")
+        status, value = receive.recv()
+    except EOFError:
+        raise UnreadableFile("its reader stopped (out of memory?)") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receive.close()
+    if status != "ok":
+        raise UnreadableFile(value)
+    return value

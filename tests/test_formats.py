@@ -13,7 +13,7 @@ from index.build import update_index
 from index.clean import split_articles
 from index.config import Config
 from index.evaluate import evaluate, load_gold
-from index.formats import extract, sniff
+from index.formats import extract, extract_bounded, sniff
 from index.reader import UnreadableFile
 from index.search import Searcher
 from index.tokenize import Tokenizer
@@ -163,3 +163,15 @@ def test_pdf_passages_know_their_page(tmp_path: Path, config: Config, tokenizer:
     frog = searcher.search("青蛙王子住在哪里？").results[0]
     assert first.page == 1 and frog.page is not None and frog.page >= 2
     assert "\f" not in frog.quote
+
+
+def test_binary_formats_are_parsed_within_time_and_memory_bounds() -> None:
+    data = documents.pdf(CHINESE)
+    assert "常委会会议7次" in extract_bounded(data)
+    with pytest.raises(UnreadableFile, match="longer than"):
+        extract_bounded(data, seconds=0.0001)
+    with pytest.raises(UnreadableFile, match="damaged PDF"):
+        extract_bounded(data[:300])
+    page = "<html><body>" + "".join(f"<p>第{n}段。</p>" for n in range(40_000)) + "</body></html>"
+    with pytest.raises(UnreadableFile, match="memory"):
+        extract_bounded(page.encode(), memory=100 * 1024 * 1024)
