@@ -172,6 +172,6 @@ def test_binary_formats_are_parsed_within_time_and_memory_bounds() -> None:
         extract_bounded(data, seconds=0.0001)
     with pytest.raises(UnreadableFile, match="damaged PDF"):
         extract_bounded(data[:300])
-    page = "<html><body>" + "".join(f"<p>第{n}段。</p>" for n in range(40_000)) + "</body></html>"
+    page = "<html><body>" + "".join(f"<p>第{n}段。</p>" for n in range(100_000)) + "</body></html>"
     with pytest.raises(UnreadableFile, match="memory"):
         extract_bounded(page.encode(), memory=100 * 1024 * 1024)
