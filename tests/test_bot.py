@@ -368,6 +368,18 @@ async def test_admin_uploads_asks_lists_and_removes_a_document(env: Env) -> None
         await _final_status(env, chat, again["message_id"])
     )
 
+    changed = documents.docx(
+        [("title", "蓝色自行车计划"), ("p", "晋中市今年投放蓝色自行车四千辆。")]
+    )
+    newer = tg.send_document(chat, admin, "单车计划.docx", changed)
+    assert (await _final_status(env, chat, newer["message_id"])).startswith(
+        "Replaced 单车计划.docx (#"
+    )
+    question = tg.send_text(chat, admin, "晋中投放了多少辆蓝色自行车？")
+    answer = (await env.reply_to(chat, question["message_id"]))["text"]
+    assert "四千辆" in answer and "三千二百辆" not in answer
+    doc_id = next(d.id for d in env.library.open().docs if d.name == "单车计划.docx")
+
     listing = await env.reply_to(chat, tg.send_text(chat, admin, "/docs")["message_id"])
     assert f"#{doc_id} 单车计划.docx · 1 article" in listing["text"]
     confirm = await env.reply_to(chat, tg.send_text(chat, admin, f"/remove {doc_id}")["message_id"])
