@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
+import multiprocessing
+import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -128,6 +133,59 @@ def update_index(
     return index_sources(file_sources(paths), config, tokenizer, sync=sync, progress=progress)
 
 
+@dataclass(frozen=True)
+class _Job:
+    source: Source
+    digest: str
+    data: bytes
+    old: store.StoredDocument | None
+
+
+# Set before the worker processes fork, so that they inherit the tokenizer with its dictionary.
+_WORKER_SETTINGS: tuple[Config, Tokenizer] | None = None
+
+
+def _prepare(job: _Job, settings: tuple[Config, Tokenizer] | None = None) -> Document | str:
+    """Extract and tokenize one document: the part of a build worth spreading over cores."""
+    config, tokenizer = settings or _WORKER_SETTINGS or (None, None)
+    assert config is not None and tokenizer is not None
+    try:
+        text = extract_bounded(job.data)
+    except UnreadableFile as exc:
+        return str(exc)
+    return parse(job.source.key, job.source.name, job.digest, text, config, tokenizer)
+
+
+def _prepared(
+    jobs: Iterator[_Job], config: Config, tokenizer: Tokenizer
+) -> Iterator[tuple[_Job, Document | str]]:
+    """Each job with its outcome, in order; on several cores when there is more than one core."""
+    workers = min(config.index.workers, os.cpu_count() or 1)
+    first = next(jobs, None)
+    second = next(jobs, None)
+    if first is None:
+        return
+    jobs = itertools.chain([first], [second] if second is not None else [], jobs)
+    if workers < 2 or second is None:
+        for job in jobs:
+            yield job, _prepare(job, (config, tokenizer))
+        return
+    global _WORKER_SETTINGS
+    _WORKER_SETTINGS = (config, tokenizer)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        window: deque[tuple[_Job, Future[Document | str]]] = deque()
+        for job in jobs:
+            window.append((job, pool.submit(_prepare, job)))
+            if len(window) >= 2 * workers:  # a few files in flight, not the whole folder
+                done, future = window.popleft()
+                yield done, future.result()
+        while window:
+            done, future = window.popleft()
+            yield done, future.result()
+    _WORKER_SETTINGS = None
+
+
 def index_sources(
     sources: list[Source],
     config: Config,
@@ -148,9 +206,14 @@ def index_sources(
             existing = store.documents(conn)
             by_hash = {doc.sha256: doc for doc in existing.values()}
             seen: set[str] = set()
-            for source in tqdm(sources, desc="indexing", unit="file", disable=not progress or None):
-                try:
-                    data = source.read()
+
+            def jobs() -> Iterator[_Job]:
+                for source in sources:
+                    try:
+                        data = source.read()
+                    except UnreadableFile as exc:
+                        report.skipped.append((_shown(source), str(exc)))
+                        continue
                     digest = _sha256(data)
                     old = existing.get(source.key)
                     if old is not None and old.sha256 == digest and not stale:
@@ -161,18 +224,22 @@ def index_sources(
                     if twin is not None and twin.path != source.key and not stale:
                         report.skipped.append((source.name, f"the same content as {twin.name}"))
                         continue
-                    text = extract_bounded(data)
-                except UnreadableFile as exc:
-                    shown = source.key if source.key.startswith("/") else source.name
-                    report.skipped.append((shown, str(exc)))
+                    yield _Job(source, digest, data, old)
+
+            outcomes = _prepared(jobs(), config, tokenizer)
+            bar = tqdm(outcomes, desc="indexing", unit="file",
+                       disable=not progress or None)  # fmt: skip
+            for job, outcome in bar:
+                source = job.source
+                if isinstance(outcome, str):
+                    report.skipped.append((_shown(source), outcome))
                     continue
-                doc = parse(source.key, source.name, digest, text, config, tokenizer)
-                if old is not None:
-                    store.delete_document(conn, old.id)
+                if job.old is not None:
+                    store.delete_document(conn, job.old.id)
                     report.replaced.append(source.name)
                 else:
                     report.added.append(source.name)
-                report.doc_ids.append(store.insert_document(conn, doc))
+                report.doc_ids.append(store.insert_document(conn, outcome))
                 seen.add(source.key)
             for key, old in existing.items():
                 if key in seen:
@@ -188,6 +255,11 @@ def index_sources(
     finally:
         conn.close()
     return report
+
+
+def _shown(source: Source) -> str:
+    """Files are named by their path, uploads by their name."""
+    return source.key if source.key.startswith("/") else source.name
 
 
 def remove_document(config: Config, doc_id: int) -> str | None:

@@ -27,6 +27,7 @@ def default_index_dir() -> Path:
 class IndexConfig:
     path: Path = field(default_factory=default_index_dir)
     user_dict: Path | None = None
+    workers: int = 2
 
 
 @dataclass(frozen=True)
