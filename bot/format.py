@@ -8,25 +8,36 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
+from index.chunk import sentence_spans
 from index.search import Answer, Result
 
 MESSAGE_LIMIT = 4096
+NAME_LIMIT = 120  # characters of a file name or headline in a source line
 NO_ANSWER = "没有找到相关的段落。No relevant passage found."
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escape(text: str) -> str:
+    """HTML-escaped, and sendable: a lone surrogate (possible in a Python str) becomes U+FFFD."""
+    return html.escape(_LONE_SURROGATE.sub("\ufffd", text))
 
 
 def _quote_html(result: Result) -> str:
     """The quote with its answering sentence in bold."""
     at = result.quote.find(result.highlight) if result.highlight else -1
     if at < 0:
-        return html.escape(result.quote)
+        return escape(result.quote)
     end = at + len(result.highlight)
     return (
-        html.escape(result.quote[:at])
+        escape(result.quote[:at])
         + "<b>"
-        + html.escape(result.highlight)
+        + escape(result.highlight)
         + "</b>"
-        + html.escape(result.quote[end:])
+        + escape(result.quote[end:])
     )
 
 
@@ -41,22 +52,42 @@ def source_line(result: Result) -> str:
 def result_html(number: int, result: Result) -> str:
     return (
         f"{number}. <blockquote>{_quote_html(result)}</blockquote>\n"
-        f"<i>{html.escape(source_line(result))}</i>"
+        f"<i>{escape(source_line(result))}</i>"
     )
 
 
 def answer_html(answer: Answer, start: int = 1) -> str:
     """One message: numbered quotes, each with its source; the plain reason when there are none."""
     if not answer.results:
-        return html.escape(f"{NO_ANSWER} {answer.note}".strip())
+        return escape(f"{NO_ANSWER} {answer.note}".strip())
     message = ""
     for k, result in enumerate(answer.results):
-        part = result_html(start + k, result)
+        part = result_html(start + k, result if k else fitted(result, start, MESSAGE_LIMIT))
         longer = f"{message}\n\n{part}" if message else part
         if utf16_len(longer) > MESSAGE_LIMIT:
             break
         message = longer
     return message
+
+
+def _trimmed(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def fitted(result: Result, number: int, limit: int) -> Result:
+    """A result that fits in `limit`: long names trimmed, the quote cut at a sentence's end."""
+    if utf16_len(result_html(number, result)) <= limit:
+        return result
+    result = replace(
+        result, doc=_trimmed(result.doc, NAME_LIMIT), title=_trimmed(result.title, NAME_LIMIT)
+    )
+    quote = result.quote
+    while utf16_len(result_html(number, result)) > limit:
+        spans = sentence_spans(quote, 0, len(quote))
+        quote = quote[: spans[-2][1]] if len(spans) > 1 else quote[: len(quote) // 2]
+        highlight = result.highlight if result.highlight in quote else ""
+        result = replace(result, quote=quote + "…", highlight=highlight)
+    return result
 
 
 def utf16_len(text: str) -> int:

@@ -79,3 +79,36 @@ def test_the_checker_refuses_what_telegram_refuses(bad: str) -> None:
 def test_paged_documents_cite_the_page() -> None:
     result = replace(_result("正文。", "正文。", doc="book.pdf"), page=3)
     assert "book.pdf · 标题 · p. 3" in check(answer_html(Answer("q", [result])))
+
+
+# What users and documents can hold: emoji with ZWJ and skin tones, combining marks, right-to-left
+# text, zero-width and control characters, lone surrogates (a Python str allows them), markup and
+# command look-alikes, very long runs.
+HOSTILE_PIECES = [
+    "👨‍👩‍👧‍👦", "👍🏽", "e\u0301\u0301", "مرحبا", "\u202e反转\u202c", "\u200b\u200c\u200d\ufeff",
+    "\x00\x07\x1b[31m", "\ud800", "\udfff", "</blockquote>", "<a href='javascript:x'>",
+    "&amp;", "&#0;", "/start@bot", "{0}%s", "长" * 300, "x" * 2000,
+]  # fmt: skip
+hostile_text = st.lists(
+    st.sampled_from(HOSTILE_PIECES) | st.text(max_size=20), min_size=1, max_size=12
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(quote=hostile_text, title=hostile_text, doc=hostile_text, cut=st.integers(0, 10_000))
+def test_hostile_unicode_always_makes_a_sendable_message(
+    quote: str, title: str, doc: str, cut: int
+) -> None:
+    highlight = quote[cut % len(quote) :][:80] if quote else ""
+    results = [_result(quote, highlight, title=title, doc=doc)] * 3
+    message = answer_html(Answer("q", results))
+    check(message)
+    message.encode("utf-8")  # what the HTTP request will need
+
+
+def test_a_result_too_long_for_one_message_is_cut_at_a_sentence_end() -> None:
+    quote = "答案就在这里。" + "".join(f"第{n}句话说了一些别的事情。" for n in range(600))
+    long = _result(quote, "答案就在这里。", title="标" * 500, doc="d" * 300 + ".txt")
+    text = check(answer_html(Answer("q", [long])))
+    assert "答案就在这里。" in text and "句话说了一些别的事情。…" in text
+    assert "<b>答案就在这里。</b>" in answer_html(Answer("q", [long]))
