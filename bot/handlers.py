@@ -37,7 +37,7 @@ from telegram.ext import (
 )
 
 from bot.config import TelegramConfig
-from bot.format import answer_html, result_html, source_line
+from bot.format import MESSAGE_LIMIT, answer_html, fitted, result_html, source_line
 from bot.service import AnswerService, RateLimiter, Record
 from index.search import Answer
 
@@ -372,7 +372,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if kind == "c":
         if not 1 <= n <= len(record.results):
             return
-        text = result_html(n, await state.service.context(record.results[n - 1], CONTEXT_CHARS))
+        wide = await state.service.context(record.results[n - 1], CONTEXT_CHARS)
+        text = result_html(n, fitted(wide, n, MESSAGE_LIMIT))
     else:
         answer = await state.service.ask(record.question, n + state.top_k)
         page = replace(answer, results=answer.results[n - 1 : n - 1 + state.top_k])
@@ -415,7 +416,9 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             title=r.highlight[:100],
             description=source_line(r)[:200],
             input_message_content=InputTextMessageContent(
-                result_html(k, r), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+                result_html(k, fitted(r, k, MESSAGE_LIMIT)),
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
             ),
         )
         for k, r in enumerate(answer.results, start=1)
