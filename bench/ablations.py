@@ -87,9 +87,7 @@ def measure(gold: GoldSet, config: Config, tokenizer: Tokenizer) -> tuple[str, f
         source = SAMPLES_DIR
         if gold.documents is not None:
             source = Path(tmp) / "docs"
-            source.mkdir()
-            for name, text in gold.documents:
-                (source / name).write_text(text, encoding="utf-8")
+            gold.write_documents(source)
         cfg = config.with_index_path(Path(tmp) / "index")
         update_index([source], cfg, tokenizer, progress=False)
         searcher = Searcher.open(cfg.index.path, cfg, tokenizer)

@@ -29,11 +29,7 @@ def main() -> None:
     tokenizer = Tokenizer(base.tokenizer)
     with tempfile.TemporaryDirectory() as tmp:
         docs = Path(tmp) / "docs"
-        docs.mkdir()
-        chars = 0
-        for name, text in gold.documents or []:
-            (docs / name).write_text(text, encoding="utf-8")
-            chars += len(text)
+        chars = gold.write_documents(docs)
         print(f"{len(gold.documents or [])} files, {chars:,} characters")
         for workers in (1, 2):
             firsts, reruns = [], []

@@ -35,11 +35,7 @@ def main() -> None:
     tokenizer = Tokenizer(config.tokenizer)
     with tempfile.TemporaryDirectory() as tmp:
         docs = Path(tmp) / "docs"
-        docs.mkdir()
-        chars = 0
-        for name, text in gold.documents or []:
-            (docs / name).write_text(text, encoding="utf-8")
-            chars += len(text)
+        chars = gold.write_documents(docs)
         cfg = config.with_index_path(Path(tmp) / "index")
         start = time.perf_counter()
         update_index([docs], cfg, tokenizer, progress=False)

@@ -188,9 +188,7 @@ def cmd_eval(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> 
     else:
         with tempfile.TemporaryDirectory(prefix="qabot-eval-") as tmp:
             docs = Path(tmp) / "docs"
-            docs.mkdir()
-            for name, text in gold.documents:
-                (docs / name).write_text(text, encoding="utf-8")
+            gold.write_documents(docs)
             scratch = config.with_index_path(Path(tmp) / "index")
             update_index([docs], scratch, tokenizer, progress=sys.stderr.isatty())
             searcher = Searcher.open(scratch.index.path, scratch, tokenizer)
