@@ -32,11 +32,13 @@ class Span:
 class Article:
     title: str
     subtitle: str
-    start: int
-    end: int
     paragraphs: list[Span] = field(default_factory=list)
     # Section heading in force at each paragraph (same length as paragraphs).
     sections: list[str] = field(default_factory=list)
+
+    def add(self, block: _Block, section: str = "") -> None:
+        self.paragraphs.append(Span(block.start, block.end))
+        self.sections.append(section)
 
 
 @dataclass(frozen=True)
@@ -162,9 +164,7 @@ def split_articles(text: str) -> list[Article]:
             if current is None:
                 pending.append(block)
             else:
-                current.paragraphs.append(Span(block.start, block.end))
-                current.sections.append(section)
-                current.end = block.end
+                current.add(block, section)
             i += 1
             continue
         group = []
@@ -182,20 +182,16 @@ def split_articles(text: str) -> list[Article]:
                 title, subtitle, section = texts[0], "", " ".join(texts[1:])
             else:
                 title, subtitle, section = texts[-1], "", ""
-            current = Article(title, subtitle, group[0].start, group[-1].end)
+            current = Article(title, subtitle)
             articles.append(current)
             for para in pending:
-                current.paragraphs.append(Span(para.start, para.end))
-                current.sections.append("")
-            if pending:
-                current.start = pending[0].start
-                pending = []
+                current.add(para)
+            pending = []
         else:
             section = " ".join(texts)
     if pending:
-        article = Article("", "", pending[0].start, pending[-1].end)
+        untitled = Article("", "")
         for para in pending:
-            article.paragraphs.append(Span(para.start, para.end))
-            article.sections.append("")
-        articles.append(article)
+            untitled.add(para)
+        articles.append(untitled)
     return [a for a in articles if a.paragraphs]

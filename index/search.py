@@ -8,6 +8,7 @@ the city or body named only in a title still decides between near-identical pass
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 from dataclasses import dataclass, replace
@@ -245,6 +246,7 @@ class Searcher:
             for t in weights
         }
 
+        @functools.cache
         def value(s: int) -> float:
             return sum(
                 w * local[t] * (TOPIC_SHARE if t in topic else 1.0)
