@@ -82,7 +82,7 @@ def open_searcher(args: argparse.Namespace, config: Config, tokenizer: Tokenizer
     if samples and not is_current(config, tokenizer):
         print(f"building the sample index in {index_dir} …", file=sys.stderr)
         update_index([SAMPLES_DIR], config, tokenizer, progress=False)
-    return Searcher.open(index_dir, config, tokenizer)
+    return Library(config, tokenizer).open()
 
 
 def _result_json(answer: Answer) -> str:
@@ -162,7 +162,7 @@ def cmd_ask(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> i
 
 def cmd_chat(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> int:
     searcher = open_searcher(args, config, tokenizer)
-    docs = len(searcher.docs)
+    docs = searcher.document_count
     print(f"qabot: {docs} documents, {searcher.passage_count} passages. Ask a question;")
     print("an empty line or Ctrl-D quits.\n")
     while True:
@@ -191,9 +191,11 @@ def cmd_eval(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> 
             gold.write_documents(docs)
             scratch = config.with_index_path(Path(tmp) / "index")
             update_index([docs], scratch, tokenizer, progress=sys.stderr.isatty())
-            searcher = Searcher.open(scratch.index.path, scratch, tokenizer)
+            searcher = Library(scratch, tokenizer).open()
             metrics = evaluate(gold.questions, searcher.search)
-    print(f"{args.gold.name}: {len(searcher.docs)} documents, {searcher.passage_count} passages")
+    print(
+        f"{args.gold.name}: {searcher.document_count} documents, {searcher.passage_count} passages"
+    )
     print("\n".join(metrics.lines()))
     return 0
 
@@ -209,7 +211,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) 
     library = Library(config.with_index_path(index_dir), tokenizer)
     app = build_application(settings, library, searcher)
     print(
-        f"qabot: serving {len(searcher.docs)} documents, {searcher.passage_count} passages;"
+        f"qabot: serving {searcher.document_count} documents, {searcher.passage_count} passages;"
         " Ctrl-C stops.",
         file=sys.stderr,
     )

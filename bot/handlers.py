@@ -334,7 +334,7 @@ async def on_reload(
         )
         return
     await message.reply_text(
-        f"Index reloaded: {len(searcher.docs)} documents, {searcher.passage_count} passages."
+        f"Index reloaded: {searcher.document_count} documents, {searcher.passage_count} passages."
     )
 
 

@@ -179,7 +179,7 @@ class AnswerService:
             questions=self._questions,
             p50_ms=statistics.median(lat) if lat else 0.0,
             p99_ms=p99,
-            documents=len(self._searcher.docs),
+            documents=self._searcher.document_count,
             passages=self._searcher.passage_count,
             uptime_s=time.monotonic() - self._started,
             generation=self.generation,

@@ -10,19 +10,22 @@ import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
 
-from index import store
+from index import store, tantivy_engine
 from index.chunk import chunk, sentences
 from index.clean import split_articles
 from index.config import Config
 from index.document import ArticleInfo, ChunkInfo, Document, ParagraphInfo, SentenceInfo
+from index.engine import layout, ranked_tokens
 from index.formats import extract_bounded
 from index.reader import UnreadableFile, iter_files, read_bytes
+from index.tantivy_engine import TantivyWriter
 from index.tokenize import Tokenizer
 
 
@@ -198,63 +201,139 @@ def index_sources(
     With `sync`, documents whose files are gone from disk are removed; uploads are kept.
     """
     report = BuildReport()
-    conn = store.connect(config.index.path, create=True)
+    with _changing(config) as change:
+        conn = change.conn
+        sig = signature(config, tokenizer)
+        stale = store.get_meta(conn, "signature") != sig
+        existing = store.documents(conn)
+        by_hash = {doc.sha256: doc for doc in existing.values()}
+        seen: set[str] = set()
+
+        def jobs() -> Iterator[_Job]:
+            for source in sources:
+                try:
+                    data = source.read()
+                except UnreadableFile as exc:
+                    report.skipped.append((_shown(source), str(exc)))
+                    continue
+                digest = _sha256(data)
+                old = existing.get(source.key)
+                if old is not None and old.sha256 == digest and not stale:
+                    seen.add(source.key)
+                    report.unchanged.append(source.name)
+                    continue
+                twin = by_hash.get(digest)
+                if twin is not None and twin.path != source.key and not stale:
+                    report.skipped.append((source.name, f"the same content as {twin.name}"))
+                    continue
+                yield _Job(source, digest, data, old)
+
+        outcomes = _prepared(jobs(), config, tokenizer)
+        bar = tqdm(outcomes, desc="indexing", unit="file",
+                   disable=not progress or None)  # fmt: skip
+        for job, outcome in bar:
+            source = job.source
+            if isinstance(outcome, str):
+                report.skipped.append((_shown(source), outcome))
+                continue
+            if job.old is not None:
+                change.delete(job.old.id)
+                report.replaced.append(source.name)
+            else:
+                report.added.append(source.name)
+            report.doc_ids.append(change.insert(outcome))
+            seen.add(source.key)
+        for key, old in existing.items():
+            if key in seen:
+                continue
+            if sync and not key.startswith(UPLOAD_PREFIX) and not Path(key).exists():
+                change.delete(old.id)
+                report.removed.append(old.name)
+            elif stale:
+                text = store.document_text(conn, old.id)
+                change.delete(old.id)
+                change.insert(parse(old.path, old.name, old.sha256, text, config, tokenizer))
+        store.set_meta(conn, "signature", sig)
+        if stale or report.added or report.replaced or report.removed:
+            store.bump_generation(conn)
+    return report
+
+
+class _Change:
+    """One change to the index: rows in the open SQLite transaction, passages staged in tantivy.
+
+    When the tantivy index does not hold what SQLite held before this change (a build cut off
+    between the two commits, damaged files, other headline settings), it is rebuilt from the
+    stored tokens once the rows are in place.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, engine: TantivyWriter, config: Config) -> None:
+        self.conn = conn
+        self.engine = engine
+        self.ranking = config.ranking
+        held = tantivy_engine.marker(config.index.path)
+        current = (store.generation(conn), layout(config.ranking))
+        self.rebuild = held != current and store.counts(conn).documents > 0
+        if held != current and not self.rebuild:
+            engine.clear()
+
+    def insert(self, doc: Document) -> int:
+        doc_id, passage_ids = store.insert_document(self.conn, doc)
+        if not self.rebuild:
+            for passage_id, c in zip(passage_ids, doc.chunks, strict=True):
+                body = [t for s in doc.sentences[c.first : c.last + 1] for t in s.tokens]
+                self.engine.add(
+                    passage_id, doc_id, ranked_tokens(body, list(c.context), self.ranking)
+                )
+        return doc_id
+
+    def delete(self, doc_id: int) -> None:
+        store.delete_document(self.conn, doc_id)
+        if not self.rebuild:
+            self.engine.delete_document(doc_id)
+
+    def finish(self) -> None:
+        if self.rebuild:
+            self.engine.clear()
+            for passage_id, doc_id, body, context in store.passage_tokens(self.conn):
+                self.engine.add(passage_id, doc_id, ranked_tokens(body, context, self.ranking))
+
+
+@contextmanager
+def _changing(config: Config, create: bool = True) -> Iterator[_Change]:
+    """SQLite commits first, then tantivy; anything that fails before leaves both as they were."""
+    conn = store.connect(config.index.path, create=create)
     try:
-        with store.transaction(conn):
-            sig = signature(config, tokenizer)
-            stale = store.get_meta(conn, "signature") != sig
-            existing = store.documents(conn)
-            by_hash = {doc.sha256: doc for doc in existing.values()}
-            seen: set[str] = set()
-
-            def jobs() -> Iterator[_Job]:
-                for source in sources:
-                    try:
-                        data = source.read()
-                    except UnreadableFile as exc:
-                        report.skipped.append((_shown(source), str(exc)))
-                        continue
-                    digest = _sha256(data)
-                    old = existing.get(source.key)
-                    if old is not None and old.sha256 == digest and not stale:
-                        seen.add(source.key)
-                        report.unchanged.append(source.name)
-                        continue
-                    twin = by_hash.get(digest)
-                    if twin is not None and twin.path != source.key and not stale:
-                        report.skipped.append((source.name, f"the same content as {twin.name}"))
-                        continue
-                    yield _Job(source, digest, data, old)
-
-            outcomes = _prepared(jobs(), config, tokenizer)
-            bar = tqdm(outcomes, desc="indexing", unit="file",
-                       disable=not progress or None)  # fmt: skip
-            for job, outcome in bar:
-                source = job.source
-                if isinstance(outcome, str):
-                    report.skipped.append((_shown(source), outcome))
-                    continue
-                if job.old is not None:
-                    store.delete_document(conn, job.old.id)
-                    report.replaced.append(source.name)
-                else:
-                    report.added.append(source.name)
-                report.doc_ids.append(store.insert_document(conn, outcome))
-                seen.add(source.key)
-            for key, old in existing.items():
-                if key in seen:
-                    continue
-                if sync and not key.startswith(UPLOAD_PREFIX) and not Path(key).exists():
-                    store.delete_document(conn, old.id)
-                    report.removed.append(old.name)
-                elif stale:
-                    _retokenize(conn, old, config, tokenizer)
-            store.set_meta(conn, "signature", sig)
-            if stale or report.added or report.replaced or report.removed:
-                store.bump_generation(conn)
+        try:
+            engine = TantivyWriter(config.index.path)
+        except ValueError as exc:
+            raise store.IndexUnavailable(
+                f"the index at {config.index.path} is being written by another process ({exc})"
+            ) from None
+        try:
+            with store.transaction(conn):
+                change = _Change(conn, engine, config)
+                yield change
+                change.finish()
+            engine.commit(store.generation(conn), layout(config.ranking))
+        except BaseException:
+            engine.rollback()
+            raise
     finally:
         conn.close()
-    return report
+
+
+def sync_engine(config: Config) -> None:
+    """Bring the tantivy index up to date with SQLite, rebuilt from stored tokens if need be."""
+    held = tantivy_engine.marker(config.index.path)
+    conn = store.connect(config.index.path)
+    try:
+        current = (store.generation(conn), layout(config.ranking))
+    finally:
+        conn.close()
+    if held != current:
+        with _changing(config, create=False):
+            pass
 
 
 def _shown(source: Source) -> str:
@@ -264,25 +343,12 @@ def _shown(source: Source) -> str:
 
 def remove_document(config: Config, doc_id: int) -> str | None:
     """Take one document out of the index; its name, or None when there was no such id."""
-    conn = store.connect(config.index.path)
-    try:
-        with store.transaction(conn):
-            name = store.document_name(conn, doc_id)
-            if name is not None:
-                store.delete_document(conn, doc_id)
-                store.bump_generation(conn)
-            return name
-    finally:
-        conn.close()
-
-
-def _retokenize(
-    conn: sqlite3.Connection, old: store.StoredDocument, config: Config, tokenizer: Tokenizer
-) -> None:
-    """Settings changed: rebuild a document whose file is not at hand from its stored text."""
-    text = store.document_text(conn, old.id)
-    store.delete_document(conn, old.id)
-    store.insert_document(conn, parse(old.path, old.name, old.sha256, text, config, tokenizer))
+    with _changing(config, create=False) as change:
+        name = store.document_name(change.conn, doc_id)
+        if name is not None:
+            change.delete(doc_id)
+            store.bump_generation(change.conn)
+        return name
 
 
 def index_generation(config: Config) -> int:

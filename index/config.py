@@ -28,6 +28,7 @@ class IndexConfig:
     path: Path = field(default_factory=default_index_dir)
     user_dict: Path | None = None
     workers: int = 2
+    engine: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ _SECTIONS: dict[str, type] = {
 }
 
 _CHOICES = {
+    ("index", "engine"): {"auto", "rank-bm25", "tantivy"},
     ("tokenizer", "mode"): {"default", "search"},
     ("ranking", "variant"): {"okapi", "plus", "l"},
 }

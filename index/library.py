@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from index.build import BuildReport, Source, index_generation, index_sources, remove_document
+from index.build import (
+    BuildReport,
+    Source,
+    index_generation,
+    index_sources,
+    remove_document,
+    sync_engine,
+)
 from index.config import Config
 from index.search import Searcher
+from index.tantivy_engine import EngineBehind, forget
 from index.tokenize import Tokenizer
+
+log = logging.getLogger(__name__)
 
 
 class Library:
@@ -22,7 +33,14 @@ class Library:
         return self.config.index.path
 
     def open(self) -> Searcher:
-        return Searcher.open(self.path, self.config, self.tokenizer)
+        """The index as it is now; a tantivy index left behind by a cut-off build is rebuilt."""
+        try:
+            return Searcher.open(self.path, self.config, self.tokenizer)
+        except EngineBehind as exc:
+            log.warning("%s; rebuilding it from the stored tokens", exc)
+            forget(self.path)
+            sync_engine(self.config)
+            return Searcher.open(self.path, self.config, self.tokenizer)
 
     def add(self, sources: list[Source]) -> BuildReport:
         return index_sources(sources, self.config, self.tokenizer)

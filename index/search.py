@@ -7,28 +7,31 @@ the city or body named only in a title still decides between near-identical pass
 
 from __future__ import annotations
 
-import bisect
 import functools
 import math
-import re
+import sqlite3
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from rank_bm25 import BM25L, BM25Okapi, BM25Plus
-
-from index import store
+from index import store, tantivy_engine
 from index.build import signature
 from index.config import Config
 from index.document import Document
+from index.engine import Engine, chosen, layout, ranked_tokens
+from index.memory_engine import MemoryEngine
 from index.quote import span_text
+from index.tantivy_engine import TantivyEngine
 from index.tokenize import Tokenizer
 
-CANDIDATES = 30
+RERANK = 100  # passages the engine returns, re-ranked with their article and document context
+CANDIDATES = 30  # of those, the best that may be quoted
 MAX_QUESTION_CHARS = 1000
 TOPIC_SHARE = 0.01
 NEIGHBOURHOOD = 20
-_PAGE_BREAK = re.compile("\f")
-_VARIANTS = {"okapi": BM25Okapi, "plus": BM25Plus, "l": BM25L}
+DOCUMENT_CACHE = 256
+BM25PLUS_DELTA = 1.0
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Result:
     highlight: str
     score: float
     paragraph: int
-    doc_index: int
+    doc_id: int
     first: int  # sentence range of the quote, for widening it later
     last: int
     sentence: int  # the highlighted sentence
@@ -64,48 +67,30 @@ class Answer:
     note: str = ""  # why the question could not be searched at all, for the user
 
 
-@dataclass(frozen=True)
-class _Chunk:
-    doc: int
-    index: int  # within its document
-    first: int
-    last: int
-    tokens: frozenset[str]
-
-
 class Searcher:
-    """An opened index: every structure needed to answer held in memory."""
+    """An opened index: a ranking engine, and the stored rows read as questions need them.
+
+    Documents a quote is cut from are read from SQLite and kept in a small cache, so memory
+    does not grow with the collection. Searches may run in several threads at once.
+    """
 
     def __init__(
-        self, docs: list[Document], config: Config, tokenizer: Tokenizer, generation: int = 0
+        self, index_dir: Path, config: Config, tokenizer: Tokenizer, engine: Engine
     ) -> None:
-        self.docs = docs
-        self.generation = generation  # of the index on disk this was loaded from
+        self.index_dir = index_dir
         self.config = config
         self.tokenizer = tokenizer
+        self.engine = engine
+        self._local = threading.local()
+        conn = self._conn()
+        self.generation = store.generation(conn)  # of the index on disk this was opened at
+        self.counts = store.counts(conn)
         rank = config.ranking
-        self.chunks: list[_Chunk] = []
-        corpus: list[list[str]] = []
-        self.article_tokens: dict[tuple[int, int], set[str]] = {}
-        self.doc_tokens: list[set[str]] = []
-        for d, doc in enumerate(docs):
-            seen_doc: set[str] = set()
-            for k, c in enumerate(doc.chunks):
-                body = [t for s in doc.sentences[c.first : c.last + 1] for t in s.tokens]
-                tokens = body + list(c.context) * rank.headline_weight if rank.headline else body
-                corpus.append(tokens)
-                self.chunks.append(_Chunk(d, k, c.first, c.last, frozenset(tokens)))
-                article = doc.sentences[c.first].article
-                self.article_tokens.setdefault((d, article), set()).update(tokens)
-                seen_doc.update(tokens)
-            self.doc_tokens.append(seen_doc)
-        self.postings: dict[str, list[int]] = {}
-        for i, tokens in enumerate(corpus):
-            for t in set(tokens):
-                self.postings.setdefault(t, []).append(i)
-        self.bm25 = _VARIANTS[rank.variant](corpus, k1=rank.k1, b=rank.b) if corpus else None
-        self.page_breaks = [[m.start() for m in _PAGE_BREAK.finditer(d.text)] for d in docs]
-        self.unknown_idf = math.log((len(corpus) + 0.5) / 0.5) if corpus else 1.0
+        self._weight = rank.headline_weight if rank.headline else 0
+        # Engines that rank by other BM25 settings only propose candidates, scored here.
+        self._mean_length = 0.0 if engine.exact else store.mean_length(conn, self._weight)
+        self._documents: OrderedDict[int, Document] = OrderedDict()
+        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, index_dir: Path, config: Config, tokenizer: Tokenizer) -> Searcher:
@@ -116,35 +101,71 @@ class Searcher:
                     f"the index at {index_dir} was built with other tokenizer or chunk settings:"
                     " run `qabot index` again"
                 )
-            docs = store.load_documents(conn)
             generation = store.generation(conn)
+            name = chosen(config.index, store.counts(conn).passages)
+            engine: Engine
+            if name == "tantivy":
+                if tantivy_engine.marker(index_dir) != (generation, layout(config.ranking)):
+                    raise tantivy_engine.EngineBehind(
+                        f"the tantivy index at {index_dir} is behind the stored documents:"
+                        " run `qabot index` again"
+                    )
+                engine = TantivyEngine(index_dir)
+            else:
+                passages = (
+                    (pid, ranked_tokens(body, context, config.ranking))
+                    for pid, _, body, context in store.passage_tokens(conn)
+                )
+                engine = MemoryEngine(passages, config.ranking)
         finally:
             conn.close()
-        return cls(docs, config, tokenizer, generation)
+        return cls(index_dir, config, tokenizer, engine)
+
+    def _conn(self) -> sqlite3.Connection:
+        """One connection per thread: the search threads read at the same time."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = store.connect(self.index_dir)
+        return conn
+
+    def document(self, doc_id: int) -> Document:
+        with self._lock:
+            doc = self._documents.get(doc_id)
+            if doc is not None:
+                self._documents.move_to_end(doc_id)
+                return doc
+        doc = store.load_document(self._conn(), doc_id)
+        if doc is None:
+            raise store.IndexUnavailable(f"document {doc_id} is gone from the index: reload it")
+        with self._lock:
+            self._documents[doc_id] = doc
+            while len(self._documents) > DOCUMENT_CACHE:
+                self._documents.popitem(last=False)
+        return doc
 
     @property
     def passage_count(self) -> int:
-        return len(self.chunks)
+        return self.counts.passages
 
-    def _page(self, doc: int, offset: int) -> int | None:
-        breaks = self.page_breaks[doc]
-        return bisect.bisect(breaks, offset) + 1 if breaks else None
+    @property
+    def document_count(self) -> int:
+        return self.counts.documents
+
+    @staticmethod
+    def _page(doc: Document, offset: int) -> int | None:
+        if "\f" not in doc.text:
+            return None
+        return doc.text.count("\f", 0, offset) + 1
 
     def sources(self) -> list[DocumentSummary]:
         return [
-            DocumentSummary(
-                d.id,
-                d.name,
-                len(d.articles),
-                len(d.chunks),
-                tuple(a.title for a in d.articles if a.title),
-            )
-            for d in self.docs
+            DocumentSummary(doc_id, name, articles, passages, tuple(titles))
+            for doc_id, name, articles, passages, titles in store.summaries(self._conn())
         ]
 
     def context(self, result: Result, max_chars: int) -> Result:
         """The whole paragraphs a result quotes from, cut at sentences if they are too long."""
-        doc = self.docs[result.doc_index]
+        doc = self.document(result.doc_id)
         sents = doc.sentences
         first, last = sents[result.first], sents[result.last]
         lo, hi = result.first, result.last
@@ -166,10 +187,7 @@ class Searcher:
         return replace(result, quote=span_text(doc, lo, hi), first=lo, last=hi)
 
     def idf(self, token: str) -> float:
-        if self.bm25 is None:
-            return 0.0
-        value = self.bm25.idf.get(token)
-        return self.unknown_idf if value is None else max(value, 0.0)
+        return self.engine.idf(token)
 
     def search(self, question: str, limit: int | None = None) -> Answer:
         limit = self.config.answers.top_k if limit is None else limit
@@ -180,45 +198,56 @@ class Searcher:
         terms = list(dict.fromkeys(words))
         if not terms:
             return Answer(question, [], "The question has no words to search for.")
-        if self.bm25 is None:
+        if not self.engine.size:
             return Answer(question, [], "The index holds no documents yet.")
         weights = {t: self.idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
-        candidates = sorted({i for t in terms for i in self.postings.get(t, ())})
-        if not candidates:
-            return Answer(question, [])
-        scores = self.bm25.get_batch_scores(terms, candidates)
+        hits = self.engine.top(terms, RERANK)
+        rows = store.passages(self._conn(), [pid for _, pid in hits])
         lam = self.config.ranking.context_weight
         ranked = []
-        for i, score in zip(candidates, scores, strict=True):
-            c = self.chunks[i]
-            article = self.docs[c.doc].sentences[c.first].article
-            art_tokens = self.article_tokens[(c.doc, article)]
-            doc_tokens = self.doc_tokens[c.doc]
+        for order, (score, pid) in enumerate(hits):
+            passage = rows.get(pid)
+            if passage is None:  # removed since the engine was opened
+                continue
+            if not self.engine.exact:
+                score = self._score(passage, weights)
             bonus = 0.0
             for t in terms:
-                if t in c.tokens:
+                word = f" {t} "
+                if passage.count(t) or t in passage.context:
                     continue
-                if t in art_tokens:
+                if word in passage.article_terms:
                     bonus += weights[t]
-                elif t in doc_tokens:
+                elif word in passage.doc_terms:
                     bonus += weights[t] / 2
-            ranked.append((score + lam * bonus, i))
-        ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+            ranked.append((score + lam * bonus, order, passage))
+        ranked.sort(key=lambda item: (-item[0], item[1]))
         results: list[Result] = []
         shown: set[tuple[int, int]] = set()  # (document, sentence) already quoted
-        for score, i in ranked[:CANDIDATES]:
+        for score, _, passage in ranked[:CANDIDATES]:
             if len(results) >= limit:
                 break
-            result = self._quote(self.chunks[i], score, weights, total, shown)
+            result = self._quote(passage, score, weights, total, shown)
             if result is not None:
                 results.append(result)
-                shown.update((result.doc_index, s) for s in range(result.first, result.last + 1))
+                shown.update((result.doc_id, s) for s in range(result.first, result.last + 1))
         return Answer(question, results)
+
+    def _score(self, passage: store.Passage, weights: dict[str, float]) -> float:
+        """BM25Plus with the configured k1 and b, as rank-bm25 computes it."""
+        rank = self.config.ranking
+        length = passage.length + self._weight * len(passage.context)
+        norm = rank.k1 * (1 - rank.b + rank.b * length / (self._mean_length or 1.0))
+        score = 0.0
+        for t, idf in weights.items():
+            tf = passage.count(t) + self._weight * passage.context.count(t)
+            score += idf * (BM25PLUS_DELTA + tf * (rank.k1 + 1) / (norm + tf))
+        return score
 
     def _quote(
         self,
-        chunk: _Chunk,
+        chunk: store.Passage,
         score: float,
         weights: dict[str, float],
         total: float,
@@ -228,11 +257,11 @@ class Searcher:
 
         Sentences an earlier result already quotes are left out, so results never repeat.
         """
-        doc = self.docs[chunk.doc]
+        doc = self.document(chunk.doc_id)
         sents = doc.sentences
         # Words of the headline name the article's topic: every sentence is about it, so they
         # only break ties between sentences and the question's other words pick the answer.
-        topic = set(doc.chunks[chunk.index].context)
+        topic = set(chunk.context)
 
         # A word in most sentences around here says little about which one answers.
         art = sents[chunk.first].article
@@ -254,7 +283,7 @@ class Searcher:
                 if t in sents[s].tokens
             )
 
-        fresh = [s for s in range(chunk.first, chunk.last + 1) if (chunk.doc, s) not in shown]
+        fresh = [s for s in range(chunk.first, chunk.last + 1) if (chunk.doc_id, s) not in shown]
         if not fresh:
             return None
         best = max(fresh, key=lambda s: (value(s), -s))
@@ -267,7 +296,7 @@ class Searcher:
                 if (
                     0 <= s < len(sents)
                     and sents[s].article == article
-                    and (chunk.doc, s) not in shown
+                    and (chunk.doc_id, s) not in shown
                 ):
                     first, last = min(lo, s), max(hi, s)
                     if sents[last].stop - sents[first].start <= budget:
@@ -295,9 +324,9 @@ class Searcher:
             highlight=span_text(doc, best, best),
             score=round(float(score), 4),
             paragraph=sents[best].paragraph,
-            doc_index=chunk.doc,
+            doc_id=chunk.doc_id,
             first=lo,
             last=hi,
             sentence=best,
-            page=self._page(chunk.doc, sents[best].start),
+            page=self._page(doc, sents[best].start),
         )

@@ -1,12 +1,15 @@
 """The index on disk: one SQLite file holding documents, their structure, offsets and tokens.
 
 Tokens are stored so that opening an index never runs the tokenizer. Every update is one
-transaction, so an interrupted build leaves the previous index as it was.
+transaction, so an interrupted build leaves the previous index as it was. Searching reads only
+the rows a question needs (its candidate passages, the documents it quotes), so an archive of
+a million passages is served without holding it in memory.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,7 +17,7 @@ from pathlib import Path
 
 from index.document import ArticleInfo, ChunkInfo, Document, ParagraphInfo, SentenceInfo
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 DB_NAME = "index.sqlite"
 
 _SCHEMA = """
@@ -24,13 +27,15 @@ CREATE TABLE IF NOT EXISTS documents (
     path TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     sha256 TEXT NOT NULL,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    terms TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS articles (
     doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL,
     title TEXT NOT NULL,
     subtitle TEXT NOT NULL,
+    terms TEXT NOT NULL,
     PRIMARY KEY (doc_id, ordinal)
 );
 CREATE TABLE IF NOT EXISTS paragraphs (
@@ -53,12 +58,17 @@ CREATE TABLE IF NOT EXISTS sentences (
     PRIMARY KEY (doc_id, ordinal)
 );
 CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL,
+    article INTEGER NOT NULL,
     first INTEGER NOT NULL,
     last INTEGER NOT NULL,
     context TEXT NOT NULL,
-    PRIMARY KEY (doc_id, ordinal)
+    terms TEXT NOT NULL,
+    length INTEGER NOT NULL,
+    context_length INTEGER NOT NULL,
+    UNIQUE (doc_id, ordinal)
 );
 """
 
@@ -132,16 +142,36 @@ def delete_document(conn: sqlite3.Connection, doc_id: int) -> None:
     conn.execute("DELETE FROM documents WHERE id=?", (doc_id,))
 
 
-def insert_document(conn: sqlite3.Connection, doc: Document) -> int:
+def _terms(tokens: set[str]) -> str:
+    """A set of tokens as one string that `" word " in terms` can test without splitting it."""
+    return " " + " ".join(sorted(tokens)) + " "
+
+
+def _counts(tokens: list[str]) -> str:
+    """Each word of a passage with how often it occurs: " 人大:3 代表:1 "."""
+    return " " + " ".join(f"{t}:{n}" for t, n in Counter(tokens).items()) + " "
+
+
+def insert_document(conn: sqlite3.Connection, doc: Document) -> tuple[int, list[int]]:
+    """Store a parsed document; its id and the ids of its passages, in order."""
+    bodies = [
+        [t for s in doc.sentences[c.first : c.last + 1] for t in s.tokens] for c in doc.chunks
+    ]
+    article_terms: list[set[str]] = [set() for _ in doc.articles]
+    for c, body in zip(doc.chunks, bodies, strict=True):
+        article_terms[doc.sentences[c.first].article].update(body, c.context)
     cur = conn.execute(
-        "INSERT INTO documents (path, name, sha256, text) VALUES (?, ?, ?, ?)",
-        (doc.path, doc.name, doc.sha256, doc.text),
+        "INSERT INTO documents (path, name, sha256, text, terms) VALUES (?, ?, ?, ?, ?)",
+        (doc.path, doc.name, doc.sha256, doc.text, _terms(set().union(*article_terms))),
     )
     doc_id = cur.lastrowid
     assert doc_id is not None
     conn.executemany(
-        "INSERT INTO articles VALUES (?, ?, ?, ?)",
-        [(doc_id, i, a.title, a.subtitle) for i, a in enumerate(doc.articles)],
+        "INSERT INTO articles VALUES (?, ?, ?, ?, ?)",
+        [
+            (doc_id, i, a.title, a.subtitle, _terms(terms))
+            for i, (a, terms) in enumerate(zip(doc.articles, article_terms, strict=True))
+        ],
     )
     conn.executemany(
         "INSERT INTO paragraphs VALUES (?, ?, ?, ?, ?, ?)",
@@ -155,40 +185,167 @@ def insert_document(conn: sqlite3.Connection, doc: Document) -> int:
         ],
     )
     conn.executemany(
-        "INSERT INTO chunks VALUES (?, ?, ?, ?, ?)",
-        [(doc_id, i, c.first, c.last, " ".join(c.context)) for i, c in enumerate(doc.chunks)],
+        "INSERT INTO chunks (doc_id, ordinal, article, first, last, context, terms, length,"
+        " context_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                doc_id,
+                i,
+                doc.sentences[c.first].article,
+                c.first,
+                c.last,
+                " ".join(c.context),
+                _counts(body),
+                len(body),
+                len(c.context),
+            )
+            for i, (c, body) in enumerate(zip(doc.chunks, bodies, strict=True))
+        ],
     )
-    return doc_id
+    ids = conn.execute("SELECT id FROM chunks WHERE doc_id=? ORDER BY ordinal", (doc_id,))
+    return doc_id, [row[0] for row in ids]
 
 
-def load_documents(conn: sqlite3.Connection) -> list[Document]:
-    """Every document with its structure and tokens, in a stable order."""
-    docs: dict[int, Document] = {}
-    for doc_id, path, name, sha, text in conn.execute(
-        "SELECT id, path, name, sha256, text FROM documents ORDER BY name, path"
-    ):
-        docs[doc_id] = Document(path, name, sha, text, id=doc_id)
-    for doc_id, title, subtitle in conn.execute(
-        "SELECT doc_id, title, subtitle FROM articles ORDER BY doc_id, ordinal"
-    ):
-        docs[doc_id].articles.append(ArticleInfo(title, subtitle))
-    for doc_id, *row in conn.execute(
-        "SELECT doc_id, article, ordinal, start, stop, section FROM paragraphs"
-        " ORDER BY doc_id, article, ordinal"
-    ):
-        docs[doc_id].paragraphs.append(ParagraphInfo(*row))
-    for doc_id, article, paragraph, start, stop, tokens in conn.execute(
-        "SELECT doc_id, article, paragraph, start, stop, tokens FROM sentences"
-        " ORDER BY doc_id, ordinal"
-    ):
-        docs[doc_id].sentences.append(
-            SentenceInfo(article, paragraph, start, stop, tuple(tokens.split()))
+def load_document(conn: sqlite3.Connection, doc_id: int) -> Document | None:
+    """One document with its structure and tokens, or None when there is no such id."""
+    row = conn.execute(
+        "SELECT path, name, sha256, text FROM documents WHERE id=?", (doc_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    doc = Document(*row, id=doc_id)
+    doc.articles.extend(
+        ArticleInfo(*r)
+        for r in conn.execute(
+            "SELECT title, subtitle FROM articles WHERE doc_id=? ORDER BY ordinal", (doc_id,)
         )
-    for doc_id, first, last, context in conn.execute(
-        "SELECT doc_id, first, last, context FROM chunks ORDER BY doc_id, ordinal"
+    )
+    doc.paragraphs.extend(
+        ParagraphInfo(*r)
+        for r in conn.execute(
+            "SELECT article, ordinal, start, stop, section FROM paragraphs WHERE doc_id=?"
+            " ORDER BY article, ordinal",
+            (doc_id,),
+        )
+    )
+    doc.sentences.extend(
+        SentenceInfo(article, paragraph, start, stop, tuple(tokens.split()))
+        for article, paragraph, start, stop, tokens in conn.execute(
+            "SELECT article, paragraph, start, stop, tokens FROM sentences WHERE doc_id=?"
+            " ORDER BY ordinal",
+            (doc_id,),
+        )
+    )
+    doc.chunks.extend(
+        ChunkInfo(first, last, tuple(context.split()))
+        for first, last, context in conn.execute(
+            "SELECT first, last, context FROM chunks WHERE doc_id=? ORDER BY ordinal", (doc_id,)
+        )
+    )
+    return doc
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage as ranking sees it: where it is, its words, and the words around it.
+
+    `terms` holds the body's words with their counts (see `_counts`); the `*_terms` strings
+    hold each word of the article and of the document once (see `_terms`).
+    """
+
+    id: int
+    doc_id: int
+    ordinal: int
+    article: int
+    first: int
+    last: int
+    context: tuple[str, ...]
+    terms: str
+    length: int
+    article_terms: str
+    doc_terms: str
+
+    def count(self, word: str) -> int:
+        """How often the word occurs in the passage's body."""
+        at = self.terms.find(f" {word}:")
+        if at < 0:
+            return 0
+        digits = at + len(word) + 2
+        return int(self.terms[digits : self.terms.index(" ", digits)])
+
+
+def passages(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Passage]:
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(
+        "SELECT c.id, c.doc_id, c.ordinal, c.article, c.first, c.last, c.context, c.terms,"
+        " c.length, a.terms, d.terms FROM chunks c"
+        " JOIN articles a ON a.doc_id = c.doc_id AND a.ordinal = c.article"
+        f" JOIN documents d ON d.id = c.doc_id WHERE c.id IN ({marks})",
+        ids,
+    )
+    return {
+        row[0]: Passage(*row[:6], tuple(row[6].split()), *row[7:])  # type: ignore[arg-type]
+        for row in rows
+    }
+
+
+def passage_tokens(conn: sqlite3.Connection) -> Iterator[tuple[int, int, list[str], list[str]]]:
+    """Every passage as (id, document id, body tokens, headline tokens), for ranking engines."""
+    sentences = conn.execute("SELECT doc_id, tokens FROM sentences ORDER BY doc_id, ordinal")
+    chunks = conn.cursor().execute(
+        "SELECT id, doc_id, first, last, context FROM chunks ORDER BY doc_id, ordinal"
+    )
+    current, tokens = -1, []  # the document whose sentences are in `tokens`
+    pending = next(sentences, None)
+    for passage_id, doc_id, first, last, context in chunks:
+        if doc_id != current:
+            current, tokens = doc_id, []
+            while pending is not None and pending[0] < doc_id:
+                pending = next(sentences, None)
+            while pending is not None and pending[0] == doc_id:
+                tokens.append(pending[1])
+                pending = next(sentences, None)
+        body = " ".join(tokens[first : last + 1]).split()
+        yield passage_id, doc_id, body, context.split()
+
+
+@dataclass(frozen=True)
+class Counts:
+    documents: int
+    passages: int
+
+
+def mean_length(conn: sqlite3.Connection, headline_weight: int) -> float:
+    """Average passage length in words, its headline's words counted `headline_weight` times."""
+    row = conn.execute(
+        "SELECT AVG(length + ? * context_length) FROM chunks", (headline_weight,)
+    ).fetchone()
+    return float(row[0] or 0.0)
+
+
+def counts(conn: sqlite3.Connection) -> Counts:
+    docs = conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    chunks = conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    return Counts(docs, chunks)
+
+
+def summaries(conn: sqlite3.Connection) -> list[tuple[int, str, int, int, list[str]]]:
+    """(id, name, articles, passages, headlines) of every document, by name."""
+    rows = conn.execute(
+        "SELECT d.id, d.name, (SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id)"
+        " FROM documents d ORDER BY d.name, d.path"
+    ).fetchall()
+    titles: dict[int, list[str]] = {}
+    for doc_id, title in conn.execute(
+        "SELECT doc_id, title FROM articles ORDER BY doc_id, ordinal"
     ):
-        docs[doc_id].chunks.append(ChunkInfo(first, last, tuple(context.split())))
-    return list(docs.values())
+        titles.setdefault(doc_id, []).append(title)
+    return [
+        (doc_id, name, len(titles.get(doc_id, [])), n, [t for t in titles.get(doc_id, []) if t])
+        for doc_id, name, n in rows
+    ]
 
 
 def document_text(conn: sqlite3.Connection, doc_id: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,24 @@ def samples_copy(tmp_path: Path) -> Path:
     folder = tmp_path / "docs"
     shutil.copytree(SAMPLES_DIR, folder)
     return folder
+
+
+def index_texts(folder: Path, texts: dict[str, str], config: Config, tokenizer: Tokenizer):
+    """Write the texts as files, index them under `folder` and open the index."""
+    docs = folder / "docs"
+    docs.mkdir(parents=True)
+    for name, text in texts.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    cfg = config.with_index_path(folder / "index")
+    update_index([docs], cfg, tokenizer, progress=False)
+    return Searcher.open(cfg.index.path, cfg, tokenizer)
+
+
+def with_engine(config: Config, engine: str) -> Config:
+    return replace(config, index=replace(config.index, engine=engine))
+
+
+ENGINES = ["rank-bm25", "tantivy"]
 
 
 def sample_text(name: str) -> str:

@@ -378,7 +378,7 @@ async def test_admin_uploads_asks_lists_and_removes_a_document(env: Env) -> None
     question = tg.send_text(chat, admin, "晋中投放了多少辆蓝色自行车？")
     answer = (await env.reply_to(chat, question["message_id"]))["text"]
     assert "四千辆" in answer and "三千二百辆" not in answer
-    doc_id = next(d.id for d in env.library.open().docs if d.name == "单车计划.docx")
+    doc_id = next(d.id for d in env.library.open().sources() if d.name == "单车计划.docx")
 
     listing = await env.reply_to(chat, tg.send_text(chat, admin, "/docs")["message_id"])
     assert f"#{doc_id} 单车计划.docx · 1 article" in listing["text"]
@@ -412,7 +412,7 @@ async def test_uploads_that_cannot_be_indexed_leave_the_index_alone(env: Env) ->
     tg = env.tg
     admin = tg.user(ADMIN, "Admin")
     chat = tg.private_chat(admin)
-    before = [d.name for d in env.library.open().docs]
+    before = [d.name for d in env.library.open().sources()]
     broken = tg.send_document(chat, admin, "report.pdf", documents.pdf(["长治"])[:200])
     assert "report.pdf was not added: a damaged PDF" in await _final_status(
         env, chat, broken["message_id"]
@@ -427,7 +427,7 @@ async def test_uploads_that_cannot_be_indexed_leave_the_index_alone(env: Env) ->
         "Only the bot's admins may add documents"
     )
     assert len(tg.calls_of("getFile")) == 1
-    assert [d.name for d in env.library.open().docs] == before
+    assert [d.name for d in env.library.open().sources()] == before
 
 
 async def test_running_bot_follows_qabot_index_in_another_process(

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,12 @@ import pytest
 from index import build
 from index.build import update_index
 from index.config import Config, TokenizerConfig
+from index.library import Library
 from index.search import Searcher
 from index.store import IndexUnavailable, connect, db_path
 from index.tokenize import Tokenizer
 
-from .conftest import CHANGZHI, JINZHONG, REPO
+from .conftest import CHANGZHI, JINZHONG, REPO, with_engine
 
 
 class CountingTokenizer(Tokenizer):
@@ -64,7 +66,7 @@ def test_changed_file_is_reindexed_and_answers_change(
     searcher = Searcher.open(cfg.index.path, cfg, tokenizer)
     quote = searcher.search("长治有多少名五级人大代表走进代表联络站？").results[0].quote
     assert "9001名" in quote and "8984名" not in quote
-    assert len(searcher.docs) == 2
+    assert searcher.document_count == 2
 
 
 def test_sync_removes_documents_whose_files_are_gone(
@@ -75,10 +77,10 @@ def test_sync_removes_documents_whose_files_are_gone(
     (samples_copy / JINZHONG).unlink()
     kept = update_index([samples_copy], cfg, tokenizer, progress=False)
     assert kept.removed == []
-    assert len(Searcher.open(cfg.index.path, cfg, tokenizer).docs) == 2
+    assert len(Searcher.open(cfg.index.path, cfg, tokenizer).sources()) == 2
     synced = update_index([samples_copy], cfg, tokenizer, sync=True, progress=False)
     assert synced.removed == [JINZHONG]
-    assert [d.name for d in Searcher.open(cfg.index.path, cfg, tokenizer).docs] == [CHANGZHI]
+    assert [d.name for d in Searcher.open(cfg.index.path, cfg, tokenizer).sources()] == [CHANGZHI]
 
 
 def test_unreadable_files_are_named_and_the_rest_indexed(
@@ -114,7 +116,7 @@ def test_interrupted_build_leaves_the_previous_index(
     with pytest.raises(KeyboardInterrupt):
         update_index([samples_copy], cfg, tokenizer, progress=False)
     searcher = Searcher.open(cfg.index.path, cfg, tokenizer)
-    assert sorted(d.name for d in searcher.docs) == [JINZHONG, CHANGZHI]
+    assert sorted(d.name for d in searcher.sources()) == [JINZHONG, CHANGZHI]
     assert "8984名" in searcher.search("长治有多少名五级人大代表走进代表联络站？").results[0].quote
 
 
@@ -160,7 +162,7 @@ def test_sigkill_during_a_build_leaves_the_previous_index(
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
     searcher = Searcher.open(cfg.index.path, cfg, tokenizer)
-    assert sorted(d.name for d in searcher.docs) == [JINZHONG, CHANGZHI]
+    assert sorted(d.name for d in searcher.sources()) == [JINZHONG, CHANGZHI]
     assert searcher.search("李新文是哪年出生的？").results
 
 
@@ -175,7 +177,7 @@ def test_changed_tokenizer_settings_retokenize_everything(
     (samples_copy / JINZHONG).unlink()  # gone from disk: rebuilt from the stored text
     update_index([samples_copy], cfg, other_settings, progress=False)
     searcher = Searcher.open(cfg.index.path, cfg, other_settings)
-    assert len(searcher.docs) == 2
+    assert searcher.document_count == 2
     assert searcher.search("李新文是哪年出生的？").results[0].doc == JINZHONG
 
 
@@ -187,3 +189,75 @@ def test_damaged_or_missing_index_is_reported(tmp_path: Path, config: Config) ->
     db_path(folder).write_bytes(b"this is not a database" * 100)
     with pytest.raises(IndexUnavailable, match="damaged"):
         connect(folder)
+
+
+QUESTION = "长治有多少名五级人大代表走进代表联络站？"
+
+
+def _tantivy_library(config: Config, tmp_path: Path, tokenizer: Tokenizer) -> Library:
+    return Library(with_engine(config, "tantivy").with_index_path(tmp_path / "index"), tokenizer)
+
+
+def test_tantivy_follows_changes_and_removals(
+    samples_copy: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    library = _tantivy_library(config, tmp_path, tokenizer)
+    update_index([samples_copy], library.config, tokenizer, progress=False)
+    path = samples_copy / CHANGZHI
+    path.write_text(path.read_text(encoding="utf-8").replace("8984名", "9001名"), encoding="utf-8")
+    update_index([samples_copy], library.config, tokenizer, progress=False)
+    searcher = library.open()
+    assert searcher.engine.name == "tantivy" and searcher.engine.size == searcher.passage_count
+    assert "9001名" in searcher.search(QUESTION).results[0].quote
+    changzhi = next(s.id for s in searcher.sources() if s.name == CHANGZHI)
+    assert library.remove(changzhi) == CHANGZHI
+    after = library.open()
+    assert after.engine.size == after.passage_count
+    assert all(r.doc != CHANGZHI for r in after.search(QUESTION, limit=10).results)
+
+
+def test_build_cut_off_between_the_two_commits_is_repaired_on_open(
+    samples_copy: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer, monkeypatch
+) -> None:
+    library = _tantivy_library(config, tmp_path, tokenizer)
+    update_index([samples_copy], library.config, tokenizer, progress=False)
+    path = samples_copy / CHANGZHI
+    path.write_text(path.read_text(encoding="utf-8").replace("8984名", "9001名"), encoding="utf-8")
+
+    def cut_off(self, generation: int, layout: str) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(build.TantivyWriter, "commit", cut_off)
+        with pytest.raises(KeyboardInterrupt):
+            update_index([samples_copy], library.config, tokenizer, progress=False)
+    with pytest.raises(IndexUnavailable, match="behind"):
+        Searcher.open(library.path, library.config, tokenizer)
+    searcher = library.open()  # SQLite committed the change: tantivy is rebuilt to match
+    assert "9001名" in searcher.search(QUESTION).results[0].quote
+    assert searcher.engine.size == searcher.passage_count
+
+
+def test_damaged_tantivy_files_are_rebuilt_from_the_stored_tokens(
+    samples_copy: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    library = _tantivy_library(config, tmp_path, tokenizer)
+    update_index([samples_copy], library.config, tokenizer, progress=False)
+    (library.path / "tantivy" / "meta.json").write_text("garbage", encoding="utf-8")
+    searcher = library.open()
+    assert searcher.engine.name == "tantivy"
+    assert "8984名" in searcher.search(QUESTION).results[0].quote
+
+
+def test_new_headline_weight_rebuilds_tantivy_without_retokenizing(
+    samples_copy: Path, tmp_path: Path, config: Config, counting: CountingTokenizer
+) -> None:
+    cfg = with_engine(config, "tantivy").with_index_path(tmp_path / "index")
+    update_index([samples_copy], cfg, counting, progress=False)
+    heavier = replace(cfg, ranking=replace(cfg.ranking, headline_weight=3))
+    with pytest.raises(IndexUnavailable, match="behind"):
+        Searcher.open(cfg.index.path, heavier, counting)
+    CountingTokenizer.calls = 0
+    searcher = Library(heavier, counting).open()
+    assert CountingTokenizer.calls == 0
+    assert "8984名" in searcher.search(QUESTION).results[0].quote

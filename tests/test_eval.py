@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
-from index.build import parse
-from index.config import Config
+import pytest
+
+from index.build import update_index
+from index.config import SAMPLES_DIR, Config
 from index.evaluate import evaluate, load_gold, normalize
 from index.search import Searcher
 from index.tokenize import Tokenizer
 
-from .conftest import SEED_QA
+from .conftest import ENGINES, SEED_QA, index_texts, with_engine
 
 
 def test_seed_questions_hold_their_floor(sample_searcher: Searcher) -> None:
@@ -22,6 +25,20 @@ def test_seed_questions_hold_their_floor(sample_searcher: Searcher) -> None:
     assert metrics.hl1 >= 0.9
 
 
+def test_tantivy_engine_gives_the_same_answers(
+    tmp_path: Path, sample_searcher: Searcher, config: Config, tokenizer: Tokenizer
+) -> None:
+    cfg = with_engine(config, "tantivy").with_index_path(tmp_path / "index")
+    update_index([SAMPLES_DIR], cfg, tokenizer, progress=False)
+    fast = Searcher.open(cfg.index.path, cfg, tokenizer)
+    assert fast.engine.name == "tantivy" and sample_searcher.engine.name == "rank-bm25"
+    for q in load_gold(SEED_QA).questions:
+        expected = [
+            (r.doc, r.quote, r.highlight) for r in sample_searcher.search(q.question).results
+        ]
+        assert [(r.doc, r.quote, r.highlight) for r in fast.search(q.question).results] == expected
+
+
 def test_hit_rule_ignores_white_space_and_script() -> None:
     assert normalize("長治 市\n人大") == "长治市人大"
 
@@ -29,7 +46,7 @@ def test_hit_rule_ignores_white_space_and_script() -> None:
 TWIN = "市人大常委会全年召开常委会会议7次、主任会议15次。"
 
 
-def _twins(tokenizer: Tokenizer, config: Config) -> Searcher:
+def _twins(folder: Path, tokenizer: Tokenizer, config: Config) -> Searcher:
     """Two pages with the same sentence; only the page's other text says which city it is."""
     # Far enough apart that no quote holds both the figures and the city.
     filler = "各县区代表队参加了比赛，现场观众很多。" * 20
@@ -37,26 +54,29 @@ def _twins(tokenizer: Tokenizer, config: Config) -> Searcher:
         "a.txt": f"本市新闻\n\n{TWIN}\n\n{filler}\n\n{filler}晋中市举办灯会。\n",
         "b.txt": f"本市新闻\n\n{TWIN}\n\n{filler}\n\n{filler}长治市举办庙会。\n",
     }
-    docs = [parse(f"/{n}", n, n, t, config, tokenizer) for n, t in texts.items()]
-    assert all(len(d.chunks) >= 3 for d in docs)
-    return Searcher(docs, config, tokenizer)
+    searcher = index_texts(folder, texts, config, tokenizer)
+    assert all(s.passages >= 3 for s in searcher.sources())
+    return searcher
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 def test_city_named_only_elsewhere_in_the_document_decides(
-    tokenizer: Tokenizer, config: Config
+    tmp_path: Path, tokenizer: Tokenizer, config: Config, engine: str
 ) -> None:
+    twins = _twins(tmp_path, tokenizer, with_engine(config, engine))
     for city, doc in (("长治", "b.txt"), ("晋中", "a.txt")):
-        result = _twins(tokenizer, config).search(f"{city}市人大常委会召开了几次常委会会议？")
+        result = twins.search(f"{city}市人大常委会召开了几次常委会会议？")
         assert result.results[0].doc == doc
         assert "常委会会议7次" in result.results[0].quote
 
 
 def test_without_document_context_the_twins_are_a_coin_toss(
-    tokenizer: Tokenizer, config: Config
+    tmp_path: Path, tokenizer: Tokenizer, config: Config
 ) -> None:
     blind = replace(config, ranking=replace(config.ranking, context_weight=0.0))
+    twins = _twins(tmp_path, tokenizer, blind)
     firsts = {
-        _twins(tokenizer, blind).search(f"{city}市人大常委会召开了几次常委会会议？").results[0].doc
+        twins.search(f"{city}市人大常委会召开了几次常委会会议？").results[0].doc
         for city in ("长治", "晋中")
     }
     assert len(firsts) == 1  # the same page wins whichever city is asked about

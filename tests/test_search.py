@@ -9,12 +9,11 @@ import pytest
 
 from index.build import update_index
 from index.config import Config
-from index.document import Document
 from index.quote import span_text
 from index.search import Searcher
 from index.tokenize import Tokenizer
 
-from .conftest import CHANGZHI, JINZHONG
+from .conftest import CHANGZHI, ENGINES, JINZHONG, index_texts, with_engine
 
 
 def test_city_in_the_question_picks_that_citys_page(sample_searcher: Searcher) -> None:
@@ -75,14 +74,14 @@ def test_quotes_are_short_and_never_repeat_a_sentence(sample_searcher: Searcher)
         seen: set[tuple[int, int]] = set()
         for r in results:
             assert len(r.quote) <= 400
-            sentences = {(r.doc_index, s) for s in range(r.first, r.last + 1)}
+            sentences = {(r.doc_id, s) for s in range(r.first, r.last + 1)}
             assert not sentences & seen
             seen |= sentences
 
 
 def test_quote_is_the_documents_own_text(sample_searcher: Searcher) -> None:
     for r in sample_searcher.search("代表建议办理满意度测评", limit=5).results:
-        doc = sample_searcher.docs[r.doc_index]
+        doc = sample_searcher.document(r.doc_id)
         sentences = doc.sentences[r.first : r.last + 1]
         original = "".join(doc.text[s.start : s.stop] for s in sentences)
         assert "".join(r.quote.split()) == "".join(original.split())
@@ -96,38 +95,41 @@ def test_layout_break_inside_a_sentence_is_not_shown(sample_searcher: Searcher) 
     assert "带队开展集中走访活动" in quote
 
 
-def _tiny(tokenizer: Tokenizer, config: Config, texts: list[str]) -> Searcher:
-    docs = []
-    from index.build import parse
-
-    for n, text in enumerate(texts):
-        docs.append(parse(f"/tiny/{n}.txt", f"{n}.txt", str(n), text, config, tokenizer))
-    return Searcher(docs, config, tokenizer)
+def _tiny(folder: Path, tokenizer: Tokenizer, config: Config, texts: list[str]) -> Searcher:
+    return index_texts(folder, {f"{n}.txt": t for n, t in enumerate(texts)}, config, tokenizer)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("size", [1, 2, 3, 4])
-def test_tiny_collections_still_rank(tokenizer: Tokenizer, config: Config, size: int) -> None:
+def test_tiny_collections_still_rank(
+    tmp_path: Path, tokenizer: Tokenizer, config: Config, size: int, engine: str
+) -> None:
     texts = [
         "长治市召开常委会会议7次。",
         "晋中市组织基层代表培训四期。",
         "长治市人大代表提出建议175件。",
         "晋中市收到代表建议327件。",
     ][:size]
-    searcher = _tiny(tokenizer, config, texts)
+    searcher = _tiny(tmp_path, tokenizer, with_engine(config, engine), texts)
+    assert searcher.engine.name == engine
     result = searcher.search("长治市召开了几次常委会会议？").results
     assert result and result[0].doc == "0.txt"
     assert searcher.search("完全无关的天气问题").results == []
 
 
-def test_empty_index_answers_politely(tokenizer: Tokenizer, config: Config) -> None:
-    answer = Searcher([], config, tokenizer).search("长治")
+@pytest.mark.parametrize("engine", ENGINES)
+def test_empty_index_answers_politely(
+    tmp_path: Path, tokenizer: Tokenizer, config: Config, engine: str
+) -> None:
+    answer = _tiny(tmp_path, tokenizer, with_engine(config, engine), []).search("长治")
     assert answer.results == [] and "no documents" in answer.note
 
 
-def test_span_text_puts_paragraphs_on_lines(tokenizer: Tokenizer, config: Config) -> None:
-    doc: Document = _tiny(tokenizer, config, ["第一段第一句。第一段\n\n第二句。\n\n第二段。"]).docs[
-        0
-    ]
+def test_span_text_puts_paragraphs_on_lines(
+    tmp_path: Path, tokenizer: Tokenizer, config: Config
+) -> None:
+    searcher = _tiny(tmp_path, tokenizer, config, ["第一段第一句。第一段\n\n第二句。\n\n第二段。"])
+    doc = searcher.document(searcher.sources()[0].id)
     assert span_text(doc, 0, len(doc.sentences) - 1) == "第一段第一句。第一段第二句。\n第二段。"
 
 
@@ -135,7 +137,7 @@ def test_context_widens_a_result_to_its_paragraphs(sample_searcher: Searcher) ->
     result = sample_searcher.search("长治组织了多少次任前法律知识考试？").results[0]
     wide = sample_searcher.context(result, max_chars=3000)
     assert "".join(result.quote.split()) in "".join(wide.quote.split())
-    doc = sample_searcher.docs[result.doc_index]
+    doc = sample_searcher.document(result.doc_id)
     paragraphs = {(s.article, s.paragraph) for s in doc.sentences[result.first : result.last + 1]}
     whole = [i for i, s in enumerate(doc.sentences) if (s.article, s.paragraph) in paragraphs]
     assert (wide.first, wide.last) == (whole[0], whole[-1])

@@ -1,0 +1,137 @@
+"""tantivy over the stored tokens: an on-disk inverted index for archives of a million passages.
+
+It lives in `tantivy/` beside the SQLite file and is derived from it. A build writes both and
+commits SQLite first; a marker file written after tantivy's own commit names the generation and
+layout the tantivy index holds, so a build cut off between the two commits is noticed and the
+engine rebuilt from the stored tokens (no re-tokenizing).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from pathlib import Path
+
+import tantivy
+
+from index.store import IndexUnavailable
+
+FOLDER = "tantivy"
+MARKER = "qabot.json"
+WRITER_HEAP = 256_000_000
+
+
+def folder(index_dir: Path) -> Path:
+    return index_dir / FOLDER
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("passage", stored=True, indexed=False, fast=True)
+    builder.add_integer_field("doc", indexed=True)
+    builder.add_text_field("body", stored=False, tokenizer_name="whitespace", index_option="freq")
+    return builder.build()
+
+
+class EngineBehind(IndexUnavailable):
+    """The tantivy index does not hold what SQLite holds; `build.sync_engine` brings it up."""
+
+
+def marker(index_dir: Path) -> tuple[int, str] | None:
+    """(generation, layout) of the last complete tantivy commit, or None."""
+    try:
+        data = json.loads((folder(index_dir) / MARKER).read_text(encoding="utf-8"))
+        return int(data["generation"]), str(data["layout"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def forget(index_dir: Path) -> None:
+    """Drop the marker, so that the next change rebuilds the tantivy index from SQLite."""
+    (folder(index_dir) / MARKER).unlink(missing_ok=True)
+
+
+class TantivyWriter:
+    """Changes staged in tantivy while the SQLite transaction is open; `commit` after it."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        path = folder(index_dir)
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.index = tantivy.Index(_schema(), path=str(path), reuse=True)
+        except ValueError:  # another schema, or damaged files: start the engine index afresh
+            shutil.rmtree(path)
+            path.mkdir()
+            self.index = tantivy.Index(_schema(), path=str(path))
+        self.writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        self.changed = False
+
+    def clear(self) -> None:
+        self.writer.delete_all_documents()
+        self.changed = True
+
+    def delete_document(self, doc_id: int) -> None:
+        self.writer.delete_documents_by_term("doc", doc_id)
+        self.changed = True
+
+    def add(self, passage_id: int, doc_id: int, tokens: list[str]) -> None:
+        self.writer.add_document(
+            tantivy.Document(passage=passage_id, doc=doc_id, body=" ".join(tokens))
+        )
+        self.changed = True
+
+    def commit(self, generation: int, layout: str) -> None:
+        if self.changed:
+            self.writer.commit()
+            self.writer.wait_merging_threads()
+        else:
+            self.writer.rollback()
+        tmp = folder(self.index_dir) / (MARKER + ".tmp")
+        tmp.write_text(json.dumps({"generation": generation, "layout": layout}), "utf-8")
+        os.replace(tmp, folder(self.index_dir) / MARKER)
+
+    def rollback(self) -> None:
+        self.writer.rollback()
+
+
+class TantivyEngine:
+    """A reader of the tantivy index; searches may run in several threads at once."""
+
+    name = "tantivy"
+    exact = False  # its own k1 and b: it proposes candidates, the searcher scores them
+
+    def __init__(self, index_dir: Path) -> None:
+        try:
+            self.index = tantivy.Index.open(str(folder(index_dir)))
+        except ValueError as exc:
+            raise EngineBehind(f"the tantivy index at {index_dir} cannot be read ({exc})") from None
+        self.schema = self.index.schema
+        self.searcher = self.index.searcher()
+        self._size = self.searcher.num_docs
+        self.unknown_idf = math.log((self._size + 0.5) / 0.5) if self._size else 1.0
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def idf(self, term: str) -> float:
+        if not self._size:
+            return 0.0
+        df = self.searcher.doc_freq("body", term)
+        return math.log((self._size + 1) / df) if df else self.unknown_idf
+
+    def top(self, terms: list[str], limit: int) -> list[tuple[float, int]]:
+        if not terms or not self._size:
+            return []
+        query = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "body", t))
+                for t in terms
+            ]
+        )
+        hits = self.searcher.search(query, limit, count=False).hits
+        ids = self.searcher.fast_field_values("passage", [address for _, address in hits])
+        return [(float(score), int(pid)) for (score, _), pid in zip(hits, ids, strict=True)]
