@@ -7,6 +7,7 @@ import itertools
 import multiprocessing
 import os
 import sqlite3
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -37,6 +38,11 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     doc_ids: list[int] = field(default_factory=list)  # of the documents added or replaced
+    # Seconds spent reading and tokenizing (or waiting for the workers that do), writing
+    # SQLite, and feeding and committing the tantivy index: where a build's time goes.
+    seconds: dict[str, float] = field(
+        default_factory=lambda: {"tokenize": 0.0, "store": 0.0, "engine": 0.0}
+    )
 
     def summary(self) -> str:
         parts = [
@@ -201,7 +207,7 @@ def index_sources(
     With `sync`, documents whose files are gone from disk are removed; uploads are kept.
     """
     report = BuildReport()
-    with _changing(config) as change:
+    with _changing(config, report.seconds) as change:
         conn = change.conn
         sig = signature(config, tokenizer)
         stale = store.get_meta(conn, "signature") != sig
@@ -231,10 +237,13 @@ def index_sources(
         outcomes = _prepared(jobs(), config, tokenizer)
         bar = tqdm(outcomes, desc="indexing", unit="file",
                    disable=not progress or None)  # fmt: skip
+        waited = time.perf_counter()
         for job, outcome in bar:
+            report.seconds["tokenize"] += time.perf_counter() - waited
             source = job.source
             if isinstance(outcome, str):
                 report.skipped.append((_shown(source), outcome))
+                waited = time.perf_counter()
                 continue
             if job.old is not None:
                 change.delete(job.old.id)
@@ -243,6 +252,7 @@ def index_sources(
                 report.added.append(source.name)
             report.doc_ids.append(change.insert(outcome))
             seen.add(source.key)
+            waited = time.perf_counter()
         for key, old in existing.items():
             if key in seen:
                 continue
@@ -267,10 +277,17 @@ class _Change:
     stored tokens once the rows are in place.
     """
 
-    def __init__(self, conn: sqlite3.Connection, engine: TantivyWriter, config: Config) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        engine: TantivyWriter,
+        config: Config,
+        seconds: dict[str, float],
+    ) -> None:
         self.conn = conn
         self.engine = engine
         self.ranking = config.ranking
+        self.seconds = seconds
         held = tantivy_engine.marker(config.index.path)
         current = (store.generation(conn), layout(config.ranking))
         self.rebuild = held != current and store.counts(conn).documents > 0
@@ -294,14 +311,19 @@ class _Change:
 
     def finish(self) -> None:
         if self.rebuild:
+            start = time.perf_counter()
             self.engine.clear()
             for passage_id, doc_id, body, context in store.passage_tokens(self.conn):
                 self.engine.add(passage_id, doc_id, ranked_tokens(body, context, self.ranking))
+            self.seconds["engine"] += time.perf_counter() - start
 
 
 @contextmanager
-def _changing(config: Config, create: bool = True) -> Iterator[_Change]:
+def _changing(
+    config: Config, seconds: dict[str, float] | None = None, create: bool = True
+) -> Iterator[_Change]:
     """SQLite commits first, then tantivy; anything that fails before leaves both as they were."""
+    seconds = {"store": 0.0, "engine": 0.0} if seconds is None else seconds
     conn = store.connect(config.index.path, create=create)
     try:
         try:
@@ -312,10 +334,14 @@ def _changing(config: Config, create: bool = True) -> Iterator[_Change]:
             ) from None
         try:
             with store.transaction(conn):
-                change = _Change(conn, engine, config)
+                change = _Change(conn, engine, config, seconds)
                 yield change
                 change.finish()
+                committing = time.perf_counter()
+            stored = time.perf_counter()
+            seconds["store"] += stored - committing
             engine.commit(store.generation(conn), layout(config.ranking))
+            seconds["engine"] += time.perf_counter() - stored
         except BaseException:
             engine.rollback()
             raise

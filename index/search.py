@@ -25,7 +25,7 @@ from index.quote import span_text
 from index.tantivy_engine import TantivyEngine
 from index.tokenize import Tokenizer
 
-RERANK = 100  # passages the engine returns, re-ranked with their article and document context
+RERANK = 50  # passages the engine returns, re-ranked with their article and document context
 CANDIDATES = 30  # of those, the best that may be quoted
 MAX_QUESTION_CHARS = 1000
 TOPIC_SHARE = 0.01
@@ -202,6 +202,7 @@ class Searcher:
             return Answer(question, [], "The index holds no documents yet.")
         weights = {t: self.idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
+        hashes = {t: store.term_hash(t) for t in terms}
         hits = self.engine.top(terms, RERANK)
         rows = store.passages(self._conn(), [pid for _, pid in hits])
         lam = self.config.ranking.context_weight
@@ -210,16 +211,17 @@ class Searcher:
             passage = rows.get(pid)
             if passage is None:  # removed since the engine was opened
                 continue
+            body = {t: passage.count(t) for t in terms}
+            head = {t: passage.context.count(t) for t in terms}
             if not self.engine.exact:
-                score = self._score(passage, weights)
+                score = self._score(passage, body, head, weights)
             bonus = 0.0
-            for t in terms:
-                word = f" {t} "
-                if passage.count(t) or t in passage.context:
+            for t, h in hashes.items():
+                if body[t] or head[t]:
                     continue
-                if word in passage.article_terms:
+                if store.holds(passage.article_terms, h):
                     bonus += weights[t]
-                elif word in passage.doc_terms:
+                elif store.holds(passage.doc_terms, h):
                     bonus += weights[t] / 2
             ranked.append((score + lam * bonus, order, passage))
         ranked.sort(key=lambda item: (-item[0], item[1]))
@@ -234,14 +236,23 @@ class Searcher:
                 shown.update((result.doc_id, s) for s in range(result.first, result.last + 1))
         return Answer(question, results)
 
-    def _score(self, passage: store.Passage, weights: dict[str, float]) -> float:
-        """BM25Plus with the configured k1 and b, as rank-bm25 computes it."""
+    def _score(
+        self,
+        passage: store.Passage,
+        body: dict[str, int],
+        head: dict[str, int],
+        weights: dict[str, float],
+    ) -> float:
+        """BM25Plus with the configured k1 and b, as rank-bm25 computes it.
+
+        `body` and `head` count each question word in the passage and in its headline.
+        """
         rank = self.config.ranking
         length = passage.length + self._weight * len(passage.context)
         norm = rank.k1 * (1 - rank.b + rank.b * length / (self._mean_length or 1.0))
         score = 0.0
         for t, idf in weights.items():
-            tf = passage.count(t) + self._weight * passage.context.count(t)
+            tf = body[t] + self._weight * head[t]
             score += idf * (BM25PLUS_DELTA + tf * (rank.k1 + 1) / (norm + tf))
         return score
 

@@ -8,7 +8,10 @@ a million passages is served without holding it in memory.
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
+import zlib
+from array import array
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,14 +31,14 @@ CREATE TABLE IF NOT EXISTS documents (
     name TEXT NOT NULL,
     sha256 TEXT NOT NULL,
     text TEXT NOT NULL,
-    terms TEXT NOT NULL
+    terms BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS articles (
     doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL,
     title TEXT NOT NULL,
     subtitle TEXT NOT NULL,
-    terms TEXT NOT NULL,
+    terms BLOB NOT NULL,
     PRIMARY KEY (doc_id, ordinal)
 );
 CREATE TABLE IF NOT EXISTS paragraphs (
@@ -142,9 +145,20 @@ def delete_document(conn: sqlite3.Connection, doc_id: int) -> None:
     conn.execute("DELETE FROM documents WHERE id=?", (doc_id,))
 
 
-def _terms(tokens: set[str]) -> str:
-    """A set of tokens as one string that `" word " in terms` can test without splitting it."""
-    return " " + " ".join(sorted(tokens)) + " "
+def term_hash(word: str) -> int:
+    """A stable 32-bit hash of a word: two words of one document collide about once in a million."""
+    return zlib.crc32(word.encode("utf-8"))
+
+
+def _hashes(words: set[str]) -> bytes:
+    """The words of an article or a document as sorted hashes, tested by bisection (`holds`)."""
+    return array("I", sorted({term_hash(w) for w in words})).tobytes()
+
+
+def holds(hashes: bytes, word_hash: int) -> bool:
+    table = memoryview(hashes).cast("I")
+    i = bisect.bisect_left(table, word_hash)
+    return i < len(table) and table[i] == word_hash
 
 
 def _counts(tokens: list[str]) -> str:
@@ -162,14 +176,14 @@ def insert_document(conn: sqlite3.Connection, doc: Document) -> tuple[int, list[
         article_terms[doc.sentences[c.first].article].update(body, c.context)
     cur = conn.execute(
         "INSERT INTO documents (path, name, sha256, text, terms) VALUES (?, ?, ?, ?, ?)",
-        (doc.path, doc.name, doc.sha256, doc.text, _terms(set().union(*article_terms))),
+        (doc.path, doc.name, doc.sha256, doc.text, _hashes(set().union(*article_terms))),
     )
     doc_id = cur.lastrowid
     assert doc_id is not None
     conn.executemany(
         "INSERT INTO articles VALUES (?, ?, ?, ?, ?)",
         [
-            (doc_id, i, a.title, a.subtitle, _terms(terms))
+            (doc_id, i, a.title, a.subtitle, _hashes(terms))
             for i, (a, terms) in enumerate(zip(doc.articles, article_terms, strict=True))
         ],
     )
@@ -249,8 +263,8 @@ def load_document(conn: sqlite3.Connection, doc_id: int) -> Document | None:
 class Passage:
     """A passage as ranking sees it: where it is, its words, and the words around it.
 
-    `terms` holds the body's words with their counts (see `_counts`); the `*_terms` strings
-    hold each word of the article and of the document once (see `_terms`).
+    `terms` holds the body's words with their counts (see `_counts`); `article_terms` and
+    `doc_terms` hold the hashes of every word of its article and of its document (`holds`).
     """
 
     id: int
@@ -262,8 +276,8 @@ class Passage:
     context: tuple[str, ...]
     terms: str
     length: int
-    article_terms: str
-    doc_terms: str
+    article_terms: bytes
+    doc_terms: bytes
 
     def count(self, word: str) -> int:
         """How often the word occurs in the passage's body."""
