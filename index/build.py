@@ -154,7 +154,20 @@ class _Job:
 _WORKER_SETTINGS: tuple[Config, Tokenizer] | None = None
 
 
-def _prepare(job: _Job, settings: tuple[Config, Tokenizer] | None = None) -> Document | str:
+def rows(doc: Document, config: Config) -> store.Rows:
+    """A parsed document's rows, with each passage's text for the ranking engine."""
+    ranked = [
+        ranked_tokens(
+            [t for s in doc.sentences[c.first : c.last + 1] for t in s.tokens],
+            list(c.context),
+            config.ranking,
+        )
+        for c in doc.chunks
+    ]
+    return store.document_rows(doc, ranked)
+
+
+def _prepare(job: _Job, settings: tuple[Config, Tokenizer] | None = None) -> store.Rows | str:
     """Extract and tokenize one document: the part of a build worth spreading over cores."""
     config, tokenizer = settings or _WORKER_SETTINGS or (None, None)
     assert config is not None and tokenizer is not None
@@ -162,12 +175,13 @@ def _prepare(job: _Job, settings: tuple[Config, Tokenizer] | None = None) -> Doc
         text = extract_bounded(job.data)
     except UnreadableFile as exc:
         return str(exc)
-    return parse(job.source.key, job.source.name, job.digest, text, config, tokenizer)
+    doc = parse(job.source.key, job.source.name, job.digest, text, config, tokenizer)
+    return rows(doc, config)
 
 
 def _prepared(
     jobs: Iterator[_Job], config: Config, tokenizer: Tokenizer
-) -> Iterator[tuple[_Job, Document | str]]:
+) -> Iterator[tuple[_Job, store.Rows | str]]:
     """Each job with its outcome, in order; on several cores when there is more than one core."""
     workers = min(config.index.workers, os.cpu_count() or 1)
     first = next(jobs, None)
@@ -183,7 +197,7 @@ def _prepared(
     _WORKER_SETTINGS = (config, tokenizer)
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        window: deque[tuple[_Job, Future[Document | str]]] = deque()
+        window: deque[tuple[_Job, Future[store.Rows | str]]] = deque()
         for job in jobs:
             window.append((job, pool.submit(_prepare, job)))
             if len(window) >= 2 * workers:  # a few files in flight, not the whole folder
@@ -262,7 +276,8 @@ def index_sources(
             elif stale:
                 text = store.document_text(conn, old.id)
                 change.delete(old.id)
-                change.insert(parse(old.path, old.name, old.sha256, text, config, tokenizer))
+                doc = parse(old.path, old.name, old.sha256, text, config, tokenizer)
+                change.insert(rows(doc, config))
         store.set_meta(conn, "signature", sig)
         if stale or report.added or report.replaced or report.removed:
             store.bump_generation(conn)
@@ -288,20 +303,23 @@ class _Change:
         self.engine = engine
         self.ranking = config.ranking
         self.seconds = seconds
+        self.next_id = store.next_passage_id(conn)
         held = tantivy_engine.marker(config.index.path)
         current = (store.generation(conn), layout(config.ranking))
         self.rebuild = held != current and store.counts(conn).documents > 0
         if held != current and not self.rebuild:
             engine.clear()
 
-    def insert(self, doc: Document) -> int:
-        doc_id, passage_ids = store.insert_document(self.conn, doc)
+    def insert(self, rows: store.Rows) -> int:
+        start = time.perf_counter()
+        doc_id, passage_ids = store.insert_rows(self.conn, rows, self.next_id)
+        self.next_id += len(passage_ids)
+        stored = time.perf_counter()
+        self.seconds["store"] += stored - start
         if not self.rebuild:
-            for passage_id, c in zip(passage_ids, doc.chunks, strict=True):
-                body = [t for s in doc.sentences[c.first : c.last + 1] for t in s.tokens]
-                self.engine.add(
-                    passage_id, doc_id, ranked_tokens(body, list(c.context), self.ranking)
-                )
+            for passage_id, text in zip(passage_ids, rows.ranked, strict=True):
+                self.engine.add(passage_id, doc_id, text)
+        self.seconds["engine"] += time.perf_counter() - stored
         return doc_id
 
     def delete(self, doc_id: int) -> None:
@@ -314,7 +332,8 @@ class _Change:
             start = time.perf_counter()
             self.engine.clear()
             for passage_id, doc_id, body, context in store.passage_tokens(self.conn):
-                self.engine.add(passage_id, doc_id, ranked_tokens(body, context, self.ranking))
+                text = " ".join(ranked_tokens(body, context, self.ranking))
+                self.engine.add(passage_id, doc_id, text)
             self.seconds["engine"] += time.perf_counter() - start
 
 

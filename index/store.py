@@ -150,9 +150,9 @@ def term_hash(word: str) -> int:
     return zlib.crc32(word.encode("utf-8"))
 
 
-def _hashes(words: set[str]) -> bytes:
+def _hashes(hashes: set[int]) -> bytes:
     """The words of an article or a document as sorted hashes, tested by bisection (`holds`)."""
-    return array("I", sorted({term_hash(w) for w in words})).tobytes()
+    return array("I", sorted(hashes)).tobytes()
 
 
 def holds(hashes: bytes, word_hash: int) -> bool:
@@ -166,44 +166,44 @@ def _counts(tokens: list[str]) -> str:
     return " " + " ".join(f"{t}:{n}" for t, n in Counter(tokens).items()) + " "
 
 
-def insert_document(conn: sqlite3.Connection, doc: Document) -> tuple[int, list[int]]:
-    """Store a parsed document; its id and the ids of its passages, in order."""
+@dataclass(frozen=True)
+class Rows:
+    """A parsed document as the rows that store it, made where it was tokenized.
+
+    A build makes them in its worker processes, so that the process writing SQLite only writes.
+    `ranked` is each passage's text for the ranking engine (see `engine.ranked_tokens`).
+    """
+
+    document: tuple[str, str, str, str, bytes]
+    articles: list[tuple[int, str, str, bytes]]
+    paragraphs: list[tuple[int, int, int, int, str]]
+    sentences: list[tuple[int, int, int, int, int, str]]
+    chunks: list[tuple[int, int, int, int, str, str, int, int]]
+    ranked: list[str]
+
+
+def document_rows(doc: Document, ranked: list[list[str]]) -> Rows:
     bodies = [
         [t for s in doc.sentences[c.first : c.last + 1] for t in s.tokens] for c in doc.chunks
     ]
     article_terms: list[set[str]] = [set() for _ in doc.articles]
     for c, body in zip(doc.chunks, bodies, strict=True):
         article_terms[doc.sentences[c.first].article].update(body, c.context)
-    cur = conn.execute(
-        "INSERT INTO documents (path, name, sha256, text, terms) VALUES (?, ?, ?, ?, ?)",
-        (doc.path, doc.name, doc.sha256, doc.text, _hashes(set().union(*article_terms))),
-    )
-    doc_id = cur.lastrowid
-    assert doc_id is not None
-    conn.executemany(
-        "INSERT INTO articles VALUES (?, ?, ?, ?, ?)",
-        [
-            (doc_id, i, a.title, a.subtitle, _hashes(terms))
-            for i, (a, terms) in enumerate(zip(doc.articles, article_terms, strict=True))
+    hashed = {w: term_hash(w) for w in set().union(*article_terms)}
+    article_hashes = [{hashed[w] for w in terms} for terms in article_terms]
+    return Rows(
+        document=(doc.path, doc.name, doc.sha256, doc.text, _hashes(set(hashed.values()))),
+        articles=[
+            (i, a.title, a.subtitle, _hashes(h))
+            for i, (a, h) in enumerate(zip(doc.articles, article_hashes, strict=True))
         ],
-    )
-    conn.executemany(
-        "INSERT INTO paragraphs VALUES (?, ?, ?, ?, ?, ?)",
-        [(doc_id, p.article, p.ordinal, p.start, p.stop, p.section) for p in doc.paragraphs],
-    )
-    conn.executemany(
-        "INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            (doc_id, i, s.article, s.paragraph, s.start, s.stop, " ".join(s.tokens))
+        paragraphs=[(p.article, p.ordinal, p.start, p.stop, p.section) for p in doc.paragraphs],
+        sentences=[
+            (i, s.article, s.paragraph, s.start, s.stop, " ".join(s.tokens))
             for i, s in enumerate(doc.sentences)
         ],
-    )
-    conn.executemany(
-        "INSERT INTO chunks (doc_id, ordinal, article, first, last, context, terms, length,"
-        " context_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
+        chunks=[
             (
-                doc_id,
                 i,
                 doc.sentences[c.first].article,
                 c.first,
@@ -215,9 +215,40 @@ def insert_document(conn: sqlite3.Connection, doc: Document) -> tuple[int, list[
             )
             for i, (c, body) in enumerate(zip(doc.chunks, bodies, strict=True))
         ],
+        ranked=[" ".join(tokens) for tokens in ranked],
     )
-    ids = conn.execute("SELECT id FROM chunks WHERE doc_id=? ORDER BY ordinal", (doc_id,))
-    return doc_id, [row[0] for row in ids]
+
+
+def next_passage_id(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chunks'").fetchone()
+    return (row[0] if row else 0) + 1
+
+
+def insert_rows(conn: sqlite3.Connection, rows: Rows, first_id: int) -> tuple[int, list[int]]:
+    """Store a document; its id and the ids of its passages (from `first_id` on), in order."""
+    cur = conn.execute(
+        "INSERT INTO documents (path, name, sha256, text, terms) VALUES (?, ?, ?, ?, ?)",
+        rows.document,
+    )
+    doc_id = cur.lastrowid
+    assert doc_id is not None
+    conn.executemany(
+        "INSERT INTO articles VALUES (?, ?, ?, ?, ?)", [(doc_id, *a) for a in rows.articles]
+    )
+    conn.executemany(
+        "INSERT INTO paragraphs VALUES (?, ?, ?, ?, ?, ?)", [(doc_id, *p) for p in rows.paragraphs]
+    )
+    conn.executemany(
+        "INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(doc_id, *s) for s in rows.sentences],
+    )
+    ids = list(range(first_id, first_id + len(rows.chunks)))
+    conn.executemany(
+        "INSERT INTO chunks (id, doc_id, ordinal, article, first, last, context, terms, length,"
+        " context_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(pid, doc_id, *c) for pid, c in zip(ids, rows.chunks, strict=True)],
+    )
+    return doc_id, ids
 
 
 def load_document(conn: sqlite3.Connection, doc_id: int) -> Document | None:

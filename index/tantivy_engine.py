@@ -77,10 +77,9 @@ class TantivyWriter:
         self.writer.delete_documents_by_term("doc", doc_id)
         self.changed = True
 
-    def add(self, passage_id: int, doc_id: int, tokens: list[str]) -> None:
-        self.writer.add_document(
-            tantivy.Document(passage=passage_id, doc=doc_id, body=" ".join(tokens))
-        )
+    def add(self, passage_id: int, doc_id: int, text: str) -> None:
+        """A passage whose ranked words are `text`, separated by spaces."""
+        self.writer.add_document(tantivy.Document(passage=passage_id, doc=doc_id, body=text))
         self.changed = True
 
     def commit(self, generation: int, layout: str) -> None:
