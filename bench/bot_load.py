@@ -1,13 +1,15 @@
 """Simulated users asking questions through the bot's handlers: reply latency and loop stalls.
 
 Run from the repository root:  .venv/bin/python bench/bot_load.py [--users 200 --questions 5]
+Over an archive:  .venv/bin/python bench/bot_load.py --index /tmp/qabot-bench/index-1M
 
 The application is the one `qabot run` builds (handlers, thread pool, python-telegram-bot's
-update processing), over the bundled samples. Only the network is replaced: requests to the Bot
-API are answered in memory, so the figures are the bot's own work. Telegram's flood limits
-(about 30 messages a second per bot) are lifted for the run, since they would only measure the
-waiting. Each user asks, waits for the reply, thinks for a while (exponentially distributed,
-`--think` seconds on average) and asks the next question.
+update processing), over the bundled samples or, with --index, over an existing index (which
+it opens in the background, as `qabot run` does; the run starts once it is open). Only the
+network is replaced: requests to the Bot API are answered in memory, so the figures are the
+bot's own work. Telegram's flood limits (about 30 messages a second per bot) are lifted for the
+run, since they would only measure the waiting. Each user asks, waits for the reply, thinks for
+a while (exponentially distributed, `--think` seconds on average) and asks the next question.
 """
 
 from __future__ import annotations
@@ -136,6 +138,7 @@ async def run(
 
     async with app:
         await app.start()
+        await app.bot_data["state"].service.ask("warm-up", 1)  # wait for the index to open
         stop = asyncio.Event()
         monitor = asyncio.create_task(stall_monitor(stop, stalls))
         began = time.perf_counter()
@@ -163,10 +166,19 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=5)
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between questions")
     parser.add_argument("--threads", type=int, default=Settings().telegram.search_threads)
+    parser.add_argument("--index", type=Path, help="an existing index instead of the samples")
+    parser.add_argument("--shared", type=Path, default=Path("../shared"))
     args = parser.parse_args()
     config = Config()
     tokenizer = Tokenizer(config.tokenizer)
     texts = [q.question for q in load_gold(Path("eval/seed_qa.jsonl")).questions]
+    if args.index is not None:
+        # Over an archive, real questions of every kind: the CMRC dev questions as well.
+        cmrc = load_gold(args.shared / "eval" / "cmrc2018_dev.json").questions
+        texts += [q.question for q in cmrc]
+        library = Library(config.with_index_path(args.index), tokenizer)
+        asyncio.run(run(args.users, args.questions, args.think, args.threads, library, texts))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         cfg = config.with_index_path(Path(tmp))
         update_index([SAMPLES_DIR], cfg, tokenizer, progress=False)

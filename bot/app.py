@@ -92,6 +92,8 @@ def build_application(
 
 
 async def _post_init(app: Application) -> None:
+    state: BotState = app.bot_data["state"]
+    await state.service.start()
     await app.bot.set_my_commands(COMMANDS)
     log.info("running as @%s", app.bot.username)
 

@@ -76,13 +76,18 @@ def _index_dir(args: argparse.Namespace, config: Config) -> tuple[Path, bool]:
     return default_index_dir(), True
 
 
-def open_searcher(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> Searcher:
+def library(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> Library:
+    """The index the command uses; the default one is built from the samples when needed."""
     index_dir, samples = _index_dir(args, config)
     config = config.with_index_path(index_dir)
     if samples and not is_current(config, tokenizer):
         print(f"building the sample index in {index_dir} …", file=sys.stderr)
         update_index([SAMPLES_DIR], config, tokenizer, progress=False)
-    return Library(config, tokenizer).open()
+    return Library(config, tokenizer)
+
+
+def open_searcher(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> Searcher:
+    return library(args, config, tokenizer).open()
 
 
 def _result_json(answer: Answer) -> str:
@@ -205,16 +210,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) 
     if not token:
         raise UsageError(f"no bot token: set {TOKEN_ENV} or [telegram] token in the config file")
     setup_logging(token)
-    config = settings.engine
-    index_dir, _ = _index_dir(args, config)
-    searcher = open_searcher(args, config, tokenizer)
-    library = Library(config.with_index_path(index_dir), tokenizer)
-    app = build_application(settings, library, searcher)
-    print(
-        f"qabot: serving {searcher.document_count} documents, {searcher.passage_count} passages;"
-        " Ctrl-C stops.",
-        file=sys.stderr,
-    )
+    served = library(args, settings.engine, tokenizer)
+    served.check()
+    # The index opens in the background: a large one must not keep the bot from its updates.
+    app = build_application(settings, served)
+    print(f"qabot: serving the index at {served.path}; Ctrl-C stops.", file=sys.stderr)
     run(app, settings)
     return 0
 

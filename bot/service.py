@@ -96,13 +96,19 @@ class Stats:
 
 
 class AnswerService:
-    """The index as the bot sees it: asynchronous questions, reloads that swap atomically."""
+    """The index as the bot sees it: asynchronous questions, reloads that swap atomically.
+
+    Without a searcher given, the index is opened in the thread pool once `start` is awaited, so
+    the bot takes updates while a large index opens (or its tantivy part is rebuilt); questions
+    that come meanwhile wait for it instead of being refused.
+    """
 
     def __init__(
         self, library: Library, searcher: Searcher | None = None, threads: int = 2
     ) -> None:
         self.library = library
-        self._searcher = searcher if searcher is not None else library.open()
+        self._searcher = searcher
+        self._opening: asyncio.Future[Searcher] | None = None
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="search")
         self.generation = 1
         self.records = Records()
@@ -111,12 +117,31 @@ class AnswerService:
         self._started = time.monotonic()
         self._checked = time.monotonic()
 
-    @property
-    def searcher(self) -> Searcher:
-        return self._searcher
-
     async def _run(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
+
+    async def start(self) -> None:
+        """Begin opening the index in the background, if it is not open or opening yet."""
+        if self._searcher is None and self._opening is None:
+            self._opening = asyncio.ensure_future(self._run(self.library.open))
+            self._opening.add_done_callback(_log_opened)
+
+    async def _current(self) -> Searcher:
+        """The open index, waiting for it to open; a failed open is tried again next time."""
+        if self._searcher is not None:
+            return self._searcher
+        await self.start()
+        opening = self._opening
+        assert opening is not None
+        try:
+            searcher = await asyncio.shield(opening)
+        except BaseException:
+            if self._opening is opening and opening.done():
+                self._opening = None
+            raise
+        if self._searcher is None:
+            self._searcher = searcher
+        return self._searcher
 
     async def _follow_disk(self) -> None:
         """Pick up changes committed by another process (`qabot index`), checking now and then."""
@@ -129,7 +154,7 @@ class AnswerService:
         except IndexUnavailable as exc:
             log.warning("cannot read the index generation: %s", exc)
             return
-        if on_disk != self._searcher.generation:
+        if self._searcher is not None and on_disk != self._searcher.generation:
             log.info("the index changed on disk; reloading")
             try:
                 await self.reload()
@@ -138,7 +163,7 @@ class AnswerService:
 
     async def ask(self, question: str, limit: int) -> Answer:
         await self._follow_disk()
-        searcher = self._searcher
+        searcher = await self._current()
         start = time.perf_counter()
         answer = await self._run(lambda: searcher.search(question, limit))
         self._latencies.append((time.perf_counter() - start) * 1000)
@@ -146,11 +171,12 @@ class AnswerService:
         return answer
 
     async def context(self, result: Result, max_chars: int) -> Result:
-        searcher = self._searcher
+        searcher = await self._current()
         return await self._run(lambda: searcher.context(result, max_chars))
 
     def sources(self) -> list[DocumentSummary]:
-        return self._searcher.sources()
+        """The documents of the open index; none while it is still opening."""
+        return self._searcher.sources() if self._searcher is not None else []
 
     async def reload(self) -> Searcher:
         """Open the index again from disk; questions in flight finish on the old one."""
@@ -179,11 +205,27 @@ class AnswerService:
             questions=self._questions,
             p50_ms=statistics.median(lat) if lat else 0.0,
             p99_ms=p99,
-            documents=self._searcher.document_count,
-            passages=self._searcher.passage_count,
+            documents=self._searcher.document_count if self._searcher else 0,
+            passages=self._searcher.passage_count if self._searcher else 0,
             uptime_s=time.monotonic() - self._started,
             generation=self.generation,
         )
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+
+
+def _log_opened(opening: asyncio.Future[Searcher]) -> None:
+    if opening.cancelled():
+        return
+    error = opening.exception()
+    if error is not None:
+        log.error("cannot open the index: %s", error)
+        return
+    searcher = opening.result()
+    log.info(
+        "index open (%s engine): %d documents, %d passages",
+        searcher.engine.name,
+        searcher.document_count,
+        searcher.passage_count,
+    )

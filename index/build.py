@@ -63,6 +63,16 @@ def signature(config: Config, tokenizer: Tokenizer) -> str:
     return f"{tokenizer.signature}|chunk={c.target_chars}/{c.max_chars}"
 
 
+def require_current(
+    conn: sqlite3.Connection, index_dir: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    if store.get_meta(conn, "signature") != signature(config, tokenizer):
+        raise store.IndexUnavailable(
+            f"the index at {index_dir} was built with other tokenizer or chunk settings:"
+            " run `qabot index` again"
+        )
+
+
 def is_current(config: Config, tokenizer: Tokenizer) -> bool:
     """True when an index exists at config.index.path and was built with these settings."""
     if not store.db_path(config.index.path).exists():

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from index import store
 from index.build import (
     BuildReport,
     Source,
     index_generation,
     index_sources,
     remove_document,
+    require_current,
     sync_engine,
 )
 from index.config import Config
@@ -31,6 +33,17 @@ class Library:
     @property
     def path(self) -> Path:
         return self.config.index.path
+
+    def check(self) -> None:
+        """Raise IndexUnavailable, saying why, unless an index of these settings is there.
+
+        Cheap (nothing is loaded), so a program can refuse to start before opening in earnest.
+        """
+        conn = store.connect(self.path)
+        try:
+            require_current(conn, self.path, self.config, self.tokenizer)
+        finally:
+            conn.close()
 
     def open(self) -> Searcher:
         """The index as it is now; a tantivy index left behind by a cut-off build is rebuilt."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index import store, tantivy_engine
-from index.build import signature
+from index.build import require_current
 from index.config import Config
 from index.document import Document
 from index.engine import Engine, chosen, layout, ranked_tokens
@@ -96,11 +96,7 @@ class Searcher:
     def open(cls, index_dir: Path, config: Config, tokenizer: Tokenizer) -> Searcher:
         conn = store.connect(index_dir)
         try:
-            if store.get_meta(conn, "signature") != signature(config, tokenizer):
-                raise store.IndexUnavailable(
-                    f"the index at {index_dir} was built with other tokenizer or chunk settings:"
-                    " run `qabot index` again"
-                )
+            require_current(conn, index_dir, config, tokenizer)
             generation = store.generation(conn)
             name = chosen(config.index, store.counts(conn).passages)
             engine: Engine

@@ -73,6 +73,29 @@ CREATE TABLE IF NOT EXISTS chunks (
     context_length INTEGER NOT NULL,
     UNIQUE (doc_id, ordinal)
 );
+-- Kept by triggers, so that opening an archive never counts a million rows.
+CREATE TABLE IF NOT EXISTS totals (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    documents INTEGER NOT NULL,
+    passages INTEGER NOT NULL,
+    length INTEGER NOT NULL,
+    context_length INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO totals VALUES (0, 0, 0, 0, 0);
+CREATE TRIGGER IF NOT EXISTS document_added AFTER INSERT ON documents BEGIN
+    UPDATE totals SET documents = documents + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS document_removed AFTER DELETE ON documents BEGIN
+    UPDATE totals SET documents = documents - 1;
+END;
+CREATE TRIGGER IF NOT EXISTS passage_added AFTER INSERT ON chunks BEGIN
+    UPDATE totals SET passages = passages + 1, length = length + NEW.length,
+        context_length = context_length + NEW.context_length;
+END;
+CREATE TRIGGER IF NOT EXISTS passage_removed AFTER DELETE ON chunks BEGIN
+    UPDATE totals SET passages = passages - 1, length = length - OLD.length,
+        context_length = context_length - OLD.context_length;
+END;
 """
 
 
@@ -364,16 +387,14 @@ class Counts:
 
 def mean_length(conn: sqlite3.Connection, headline_weight: int) -> float:
     """Average passage length in words, its headline's words counted `headline_weight` times."""
-    row = conn.execute(
-        "SELECT AVG(length + ? * context_length) FROM chunks", (headline_weight,)
+    passages, length, context = conn.execute(
+        "SELECT passages, length, context_length FROM totals"
     ).fetchone()
-    return float(row[0] or 0.0)
+    return (length + headline_weight * context) / passages if passages else 0.0
 
 
 def counts(conn: sqlite3.Connection) -> Counts:
-    docs = conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-    chunks = conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-    return Counts(docs, chunks)
+    return Counts(*conn.execute("SELECT documents, passages FROM totals").fetchone())
 
 
 def summaries(conn: sqlite3.Connection) -> list[tuple[int, str, int, int, list[str]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -443,3 +444,40 @@ async def test_running_bot_follows_qabot_index_in_another_process(
     update_index([folder], env.library.config, env.library.tokenizer, progress=False)
     q = tg.send_text(chat, user, "青蛙王子住在哪里？")
     assert "湖边的城堡" in (await env.reply_to(chat, q["message_id"]))["text"]
+
+
+class GatedLibrary(Library):
+    """A real library whose opening waits until the test opens the gate: a very large index."""
+
+    gate = threading.Event()
+
+    def open(self) -> Searcher:
+        assert self.gate.wait(timeout=30)
+        return super().open()
+
+
+async def test_bot_keeps_answering_while_a_large_index_opens(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    cfg = config.with_index_path(tmp_path / "index")
+    update_index([SAMPLES_DIR], cfg, tokenizer, progress=False)
+    library = GatedLibrary(cfg, tokenizer)
+    library.gate.clear()
+    with FakeTelegram(token=TOKEN) as tg:
+        async for _ in _running(tg, _settings(tg), library):
+            env = Env(tg, library)
+            user = _user(tg)
+            chat = tg.private_chat(user)
+            question = tg.send_text(chat, user, "长治市人大常委会2025年召开了几次常委会会议？")
+            start = tg.send_text(chat, user, "/start")
+            await env.reply_to(chat, start["message_id"])
+            assert not library.gate.is_set()  # the index is still opening
+            assert not any(
+                (m.get("reply_to_message") or {}).get("message_id") == question["message_id"]
+                for m in tg.sent_messages(chat["id"])
+            )
+            library.gate.set()
+            answer = await env.reply_to(chat, question["message_id"])
+            assert "常委会会议7次" in answer["text"]
+        assert tg.rejections == []

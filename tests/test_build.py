@@ -261,3 +261,27 @@ def test_new_headline_weight_rebuilds_tantivy_without_retokenizing(
     searcher = Library(heavier, counting).open()
     assert CountingTokenizer.calls == 0
     assert "8984名" in searcher.search(QUESTION).results[0].quote
+
+
+def test_totals_follow_additions_replacements_and_removals(
+    samples_copy: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    cfg = _cfg(config, tmp_path)
+    update_index([samples_copy], cfg, tokenizer, progress=False)
+    (samples_copy / "new.txt").write_text("新文件的内容。\n\n第二段。", encoding="utf-8")
+    path = samples_copy / CHANGZHI
+    path.write_text(path.read_text(encoding="utf-8")[:3000], encoding="utf-8")
+    update_index([samples_copy], cfg, tokenizer, progress=False)
+    Library(cfg, tokenizer).remove(next(s.id for s in Library(cfg, tokenizer).open().sources()))
+    conn = connect(cfg.index.path)
+    try:
+        counted = conn.execute(
+            "SELECT (SELECT COUNT(*) FROM documents), COUNT(*), SUM(length), SUM(context_length)"
+            " FROM chunks"
+        ).fetchone()
+        kept = conn.execute(
+            "SELECT documents, passages, length, context_length FROM totals"
+        ).fetchone()
+    finally:
+        conn.close()
+    assert counted[0] == 2 and kept == counted
