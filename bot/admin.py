@@ -76,15 +76,15 @@ async def on_document(
         log.exception("indexing %s failed", name)
         await status.edit_text(f"{name} could not be indexed; the index is as it was.")
         return
-    await status.edit_text(_report_text(state, name, report))
+    await status.edit_text(await _report_text(state, name, report))
 
 
-def _report_text(state: BotState, name: str, report: BuildReport) -> str:
+async def _report_text(state: BotState, name: str, report: BuildReport) -> str:
     if report.skipped:
         return f"{name} was not added: {report.skipped[0][1]}. The index is as it was."
     if report.unchanged:
         return f"{name} is already in the index, unchanged."
-    summaries = {s.id: s for s in state.service.sources()}
+    summaries = {s.id: s for s in await state.service.sources()}
     summary = summaries.get(report.doc_ids[0]) if report.doc_ids else None
     verb = "Replaced" if report.replaced else "Added"
     if summary is None:
@@ -99,7 +99,7 @@ def _report_text(state: BotState, name: str, report: BuildReport) -> str:
 async def on_docs(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
-    text, markup = sources_page(state, 0, with_ids=True)
+    text, markup = await sources_page(state, 0, with_ids=True)
     await message.reply_html(text, reply_markup=markup)
 
 
@@ -108,7 +108,9 @@ async def on_remove(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
     arg = (context.args or [""])[0].lstrip("#")
-    found = {s.id: s for s in state.service.sources()}.get(int(arg)) if arg.isdigit() else None
+    found = (
+        {s.id: s for s in await state.service.sources()}.get(int(arg)) if arg.isdigit() else None
+    )
     if found is None:
         await message.reply_text("Which document? Send /remove <id>; /docs lists the ids.")
         return
@@ -133,7 +135,7 @@ async def on_admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     kind, _, arg = (query.data or "").partition(":")
     await query.answer()
     if kind == "d":
-        text, markup = sources_page(state, int(arg) if arg.isdigit() else 0, with_ids=True)
+        text, markup = await sources_page(state, int(arg) if arg.isdigit() else 0, with_ids=True)
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     elif kind == "x":
         await query.edit_message_text("Nothing was removed.")

@@ -40,6 +40,7 @@ from bot.config import TelegramConfig
 from bot.format import MESSAGE_LIMIT, answer_html, fitted, result_html, source_line
 from bot.service import AnswerService, RateLimiter, Record
 from index.search import Answer
+from index.store import IndexUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ COMMANDS = [
 OUT_OF_DATE = "This answer is out of date. Please ask again."
 SLOW_DOWN = "You are asking faster than I can answer. Please wait a minute and ask again."
 NOT_ALLOWED = "Sorry, this bot answers only its own members."
+UNAVAILABLE = "Sorry, the documents cannot be searched right now. Please try again later."
 FAILED = "Sorry, something went wrong while answering. Please try again."
 
 
@@ -133,8 +135,8 @@ def _answer_markup(key: str, answer: Answer, start: int, more: bool) -> InlineKe
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def _no_answer_help(state: BotState, answer: Answer) -> str:
-    sources = state.service.sources()
+async def _no_answer_help(state: BotState, answer: Answer) -> str:
+    sources = await state.service.sources()
     titles = [t for s in sources for t in s.titles][:3]
     lines = [answer_html(answer)]
     if titles:
@@ -165,10 +167,17 @@ async def answer_question(
         await message.reply_text(SLOW_DOWN)
         return
     await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
-    answer = await state.service.ask(question, state.top_k + 1)
+    try:
+        answer = await state.service.ask(question, state.top_k + 1)
+    except IndexUnavailable as exc:
+        log.error("cannot answer: %s", exc)
+        await message.reply_text(UNAVAILABLE)
+        return
     shown = replace(answer, results=answer.results[: state.top_k])
     if not shown.results:
-        await message.reply_html(_no_answer_help(state, shown), link_preview_options=NO_PREVIEW)
+        await message.reply_html(
+            await _no_answer_help(state, shown), link_preview_options=NO_PREVIEW
+        )
         return
     key = state.service.records.add(
         Record(message.chat_id, question, state.service.generation, tuple(shown.results))
@@ -244,7 +253,7 @@ async def on_other_private(
 async def on_start(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
-    sources = state.service.sources()
+    sources = await state.service.sources()
     titles = [t for s in sources for t in s.titles][:3]
     lines = [
         "I answer questions about a collection of documents by quoting the passages that "
@@ -278,11 +287,11 @@ async def on_help(
     await message.reply_html(text, link_preview_options=NO_PREVIEW)
 
 
-def sources_page(
+async def sources_page(
     state: BotState, page: int, with_ids: bool = False
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One page of the document list; admins see the ids that /remove takes."""
-    sources = state.service.sources()
+    sources = await state.service.sources()
     pages = max(1, -(-len(sources) // SOURCES_PER_PAGE))
     page = min(max(page, 0), pages - 1)
     chunk = sources[page * SOURCES_PER_PAGE : (page + 1) * SOURCES_PER_PAGE]
@@ -304,7 +313,7 @@ def sources_page(
 async def on_sources(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
-    text, markup = sources_page(state, 0)
+    text, markup = await sources_page(state, 0)
     await message.reply_html(text, reply_markup=markup)
 
 
@@ -349,7 +358,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind, _, rest = (query.data or "").partition(":")
     if kind == "s":
         await query.answer()
-        text, markup = sources_page(state, int(rest) if rest.isdigit() else 0)
+        text, markup = await sources_page(state, int(rest) if rest.isdigit() else 0)
         if query.message is not None:
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
         return

@@ -174,9 +174,9 @@ class AnswerService:
         searcher = await self._current()
         return await self._run(lambda: searcher.context(result, max_chars))
 
-    def sources(self) -> list[DocumentSummary]:
-        """The documents of the open index; none while it is still opening."""
-        return self._searcher.sources() if self._searcher is not None else []
+    async def sources(self) -> list[DocumentSummary]:
+        searcher = await self._current()
+        return await self._run(searcher.sources)
 
     async def reload(self) -> Searcher:
         """Open the index again from disk; questions in flight finish on the old one."""

@@ -367,6 +367,7 @@ def _changing(
                 yield change
                 change.finish()
                 committing = time.perf_counter()
+            store.wal(conn)
             stored = time.perf_counter()
             seconds["store"] += stored - committing
             engine.commit(store.generation(conn), layout(config.ranking))

@@ -40,6 +40,7 @@ class ChunkConfig:
 @dataclass(frozen=True)
 class TokenizerConfig:
     mode: str = "search"
+    hmm: bool = False
     stopwords: bool = True
     bigrams: bool = False
     numbers: bool = True

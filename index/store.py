@@ -116,14 +116,21 @@ def db_path(index_dir: Path) -> Path:
 
 
 def connect(index_dir: Path, create: bool = False) -> sqlite3.Connection:
+    """Open the index; with `create`, make it first if it is not there.
+
+    A new index is filled with a rollback journal, which writes each page once, where WAL would
+    write a first build twice (into the log, then into the file); `wal` switches it to WAL,
+    under which readers never wait for a writer, once the first build is committed.
+    """
     path = db_path(index_dir)
     if not create and not path.exists():
         raise IndexUnavailable(f"no index at {index_dir}: run `qabot index PATH…` first")
+    fresh = create and not path.exists()
     if create:
         index_dir.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA journal_mode=DELETE" if fresh else "PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         if create:
             conn.executescript(_SCHEMA)
@@ -136,6 +143,10 @@ def connect(index_dir: Path, create: bool = False) -> sqlite3.Connection:
         conn.close()
         raise IndexUnavailable(f"the index at {index_dir} is from another version: index again")
     return conn
+
+
+def wal(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode=WAL")
 
 
 @contextmanager

@@ -180,14 +180,17 @@ class Tokenizer:
             stat = self.user_dict.stat()
             user = f"{self.user_dict}:{stat.st_size}:{stat.st_mtime_ns}"
         c = self.config
-        return f"v1|{c.mode}|stop={c.stopwords}|bigrams={c.bigrams}|numbers={c.numbers}|{user}"
+        return (
+            f"v1|{c.mode}|hmm={c.hmm}|stop={c.stopwords}|bigrams={c.bigrams}|numbers={c.numbers}"
+            f"|{user}"
+        )
 
     def tokens(self, text: str) -> list[str]:
         folded = fold(text)
         if self.config.mode == "search":
-            words = self._jieba.cut_for_search(folded)
+            words = self._jieba.cut_for_search(folded, HMM=self.config.hmm)
         else:
-            words = self._jieba.cut(folded)
+            words = self._jieba.cut(folded, HMM=self.config.hmm)
         stop = STOPWORDS if self.config.stopwords else frozenset()
         out = [w for w in (w.strip() for w in words) if w and w not in stop and _WORD.search(w)]
         if self.config.bigrams:

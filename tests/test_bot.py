@@ -14,7 +14,7 @@ import pytest
 from bot import service
 from bot.app import MaskingFormatter, build_application
 from bot.config import Settings, TelegramConfig
-from bot.handlers import NOT_ALLOWED, OUT_OF_DATE, SLOW_DOWN
+from bot.handlers import NOT_ALLOWED, OUT_OF_DATE, SLOW_DOWN, UNAVAILABLE
 from index.build import update_index
 from index.config import SAMPLES_DIR, Config
 from index.library import Library
@@ -470,8 +470,8 @@ async def test_bot_keeps_answering_while_a_large_index_opens(
             user = _user(tg)
             chat = tg.private_chat(user)
             question = tg.send_text(chat, user, "长治市人大常委会2025年召开了几次常委会会议？")
-            start = tg.send_text(chat, user, "/start")
-            await env.reply_to(chat, start["message_id"])
+            help_ = tg.send_text(chat, user, "/help")
+            await env.reply_to(chat, help_["message_id"])
             assert not library.gate.is_set()  # the index is still opening
             assert not any(
                 (m.get("reply_to_message") or {}).get("message_id") == question["message_id"]
@@ -480,4 +480,26 @@ async def test_bot_keeps_answering_while_a_large_index_opens(
             library.gate.set()
             answer = await env.reply_to(chat, question["message_id"])
             assert "常委会会议7次" in answer["text"]
+        assert tg.rejections == []
+
+
+async def test_unreadable_index_gets_a_polite_reply_and_is_tried_again(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    cfg = config.with_index_path(tmp_path / "index")
+    cfg.index.path.mkdir()
+    (cfg.index.path / "index.sqlite").write_bytes(b"this is not a database" * 100)
+    library = Library(cfg, tokenizer)
+    with FakeTelegram(token=TOKEN) as tg:
+        async for _ in _running(tg, _settings(tg), library):
+            env = Env(tg, library)
+            user = _user(tg)
+            chat = tg.private_chat(user)
+            first = tg.send_text(chat, user, "长治市人大常委会2025年召开了几次常委会会议？")
+            assert (await env.reply_to(chat, first["message_id"]))["text"] == UNAVAILABLE
+            (cfg.index.path / "index.sqlite").unlink()
+            update_index([SAMPLES_DIR], cfg, tokenizer, progress=False)
+            second = tg.send_text(chat, user, "长治市人大常委会2025年召开了几次常委会会议？")
+            assert "常委会会议7次" in (await env.reply_to(chat, second["message_id"]))["text"]
         assert tg.rejections == []
