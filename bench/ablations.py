@@ -21,7 +21,7 @@ from index.search import Searcher
 from index.tokenize import Tokenizer
 
 NAIVE = Config(
-    tokenizer=TokenizerConfig(mode="default", stopwords=False, numbers=False, cues=False),
+    tokenizer=TokenizerConfig(mode="default", hmm=True, stopwords=False, numbers=False, cues=False),
     ranking=RankingConfig(
         variant="okapi", k1=1.5, b=0.75, headline=False, context_weight=0.0, min_coverage=0.0
     ),
@@ -37,7 +37,7 @@ def _with(config: Config, **changes: object) -> Config:
 
 
 def steps() -> list[tuple[str, Config]]:
-    rows = [("naive: jieba default, rank-bm25 Okapi 1.5/0.75, no headline", NAIVE)]
+    rows = [("naive: jieba default (with HMM), rank-bm25 Okapi 1.5/0.75, no headline", NAIVE)]
     c = _with(NAIVE, tokenizer__mode="search")
     rows.append(("+ jieba search mode", c))
     c = _with(c, tokenizer__stopwords=True)
@@ -57,8 +57,11 @@ def steps() -> list[tuple[str, Config]]:
     c = _with(c, ranking__min_coverage=0.2)
     rows.append(("+ relevance floor 0.2", c))
     c = _with(c, ranking__headline_weight=2)
-    rows.append(("+ headline words counted twice (= defaults)", c))
+    rows.append(("+ headline words counted twice", c))
+    c = _with(c, tokenizer__hmm=False)
+    rows.append(("+ jieba without HMM (= defaults)", c))
     assert c == Config(), "the last step must be the shipped defaults"
+    rows.append(("defaults, but jieba with HMM", _with(c, tokenizer__hmm=True)))
     rows.append(("defaults, but jieba default mode", _with(c, tokenizer__mode="default")))
     rows.append(("defaults, but keep stopwords", _with(c, tokenizer__stopwords=False)))
     rows.append(("defaults, plus character bigrams", _with(c, tokenizer__bigrams=True)))

@@ -31,6 +31,7 @@ MAX_QUESTION_CHARS = 1000
 TOPIC_SHARE = 0.01
 NEIGHBOURHOOD = 20
 DOCUMENT_CACHE = 256
+COMMON_POSTINGS = 50_000
 BM25PLUS_DELTA = 1.0
 
 
@@ -199,7 +200,7 @@ class Searcher:
         weights = {t: self.idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
         hashes = {t: store.term_hash(t) for t in terms}
-        hits = self.engine.top(terms, RERANK)
+        hits = self.engine.top(self._probe(terms, weights), RERANK)
         rows = store.passages(self._conn(), [pid for _, pid in hits])
         lam = self.config.ranking.context_weight
         ranked = []
@@ -231,6 +232,17 @@ class Searcher:
                 results.append(result)
                 shown.update((result.doc_id, s) for s in range(result.first, result.last + 1))
         return Answer(question, results)
+
+    def _probe(self, terms: list[str], weights: dict[str, float]) -> list[str]:
+        """The words that pick candidates: all but those in more than COMMON_POSTINGS passages.
+
+        In an archive a common word (年, 公司, `#个`) touches hundreds of thousands of passages
+        and costs the engine more than the rest of the question; it still counts in the score
+        of every candidate the other words find. A question of common words only keeps them.
+        """
+        floor = math.log((self.engine.size + 1) / COMMON_POSTINGS)
+        rare = [t for t in terms if weights[t] >= floor]
+        return rare or terms
 
     def _score(
         self,
