@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import shutil
+import sys
 from pathlib import Path
 
 import bm25s
@@ -28,7 +29,8 @@ def build(index_dir: Path, config: Config) -> None:
         ids, corpus = [], []
         for pid, _, body, context in store.passage_tokens(conn):
             ids.append(pid)
-            corpus.append(ranked_tokens(body, context, config.ranking))
+            # Interned, so that a million passages share one string per distinct word.
+            corpus.append([sys.intern(t) for t in ranked_tokens(body, context, config.ranking)])
     finally:
         conn.close()
     rank = config.ranking

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -136,10 +137,8 @@ def measure(args: argparse.Namespace) -> None:
         row: dict = {"size": size, **info}
         built = index_dir / "built.json"
         if args.rebuild or not built.exists():
-            built.parent.mkdir(parents=True, exist_ok=True)
-            for stale in index_dir.glob("*"):
-                if stale.is_file():
-                    stale.unlink()
+            shutil.rmtree(index_dir, ignore_errors=True)
+            index_dir.mkdir(parents=True)
             timing = build(corpus, index_dir, workers=2)
             built.write_text(json.dumps(timing))
         row["build"] = json.loads(built.read_text())
@@ -177,9 +176,9 @@ def measure(args: argparse.Namespace) -> None:
             runs = []
             for n in range(args.rounds):
                 index_dir = work / f"throughput-{label}-{workers}-{n}"
-                subprocess.run(["rm", "-rf", str(index_dir)], check=True)
+                shutil.rmtree(index_dir, ignore_errors=True)
                 runs.append(build(corpus, index_dir, workers)["total_s"])
-                subprocess.run(["rm", "-rf", str(index_dir)], check=True)
+                shutil.rmtree(index_dir, ignore_errors=True)
             seconds = statistics.median(runs)
             row = {
                 "throughput": size,

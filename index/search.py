@@ -88,8 +88,7 @@ class Searcher:
         self.counts = store.counts(conn)
         rank = config.ranking
         self._weight = rank.headline_weight if rank.headline else 0
-        # Engines that rank by other BM25 settings only propose candidates, scored here.
-        self._mean_length = 0.0 if engine.exact else store.mean_length(conn, self._weight)
+        self._mean_length = store.mean_length(conn, self._weight)
         self._documents: OrderedDict[int, Document] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -200,7 +199,11 @@ class Searcher:
         weights = {t: self.idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
         hashes = {t: store.term_hash(t) for t in terms}
-        hits = self.engine.top(self._probe(terms, weights), RERANK)
+        probe = self._probe(terms, weights)
+        hits = self.engine.top(probe, RERANK)
+        # Candidates the engine scored by other BM25 settings, or by part of the question only,
+        # are scored here from their stored word counts.
+        rescore = not self.engine.exact or len(probe) < len(terms)
         rows = store.passages(self._conn(), [pid for _, pid in hits])
         lam = self.config.ranking.context_weight
         ranked = []
@@ -210,7 +213,7 @@ class Searcher:
                 continue
             body = {t: passage.count(t) for t in terms}
             head = {t: passage.context.count(t) for t in terms}
-            if not self.engine.exact:
+            if rescore:
                 score = self._score(passage, body, head, weights)
             bonus = 0.0
             for t, h in hashes.items():
