@@ -32,6 +32,7 @@ TOPIC_SHARE = 0.01
 NEIGHBOURHOOD = 20
 DOCUMENT_CACHE = 256
 COMMON_POSTINGS = 50_000
+READ_CACHE_KB = 32_000  # SQLite's page cache per search thread; its default is 2 MB
 BM25PLUS_DELTA = 1.0
 
 
@@ -122,6 +123,7 @@ class Searcher:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = store.connect(self.index_dir)
+            conn.execute(f"PRAGMA cache_size=-{READ_CACHE_KB}")
         return conn
 
     def document(self, doc_id: int) -> Document:

@@ -30,7 +30,11 @@ CREATE TABLE IF NOT EXISTS documents (
     path TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     sha256 TEXT NOT NULL,
-    text TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+-- Apart from the text, so that ranking reads a document's words without paging through it.
+CREATE TABLE IF NOT EXISTS document_terms (
+    doc_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
     terms BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS articles (
@@ -260,12 +264,13 @@ def next_passage_id(conn: sqlite3.Connection) -> int:
 
 def insert_rows(conn: sqlite3.Connection, rows: Rows, first_id: int) -> tuple[int, list[int]]:
     """Store a document; its id and the ids of its passages (from `first_id` on), in order."""
+    *document, terms = rows.document
     cur = conn.execute(
-        "INSERT INTO documents (path, name, sha256, text, terms) VALUES (?, ?, ?, ?, ?)",
-        rows.document,
+        "INSERT INTO documents (path, name, sha256, text) VALUES (?, ?, ?, ?)", document
     )
     doc_id = cur.lastrowid
     assert doc_id is not None
+    conn.execute("INSERT INTO document_terms VALUES (?, ?)", (doc_id, terms))
     conn.executemany(
         "INSERT INTO articles VALUES (?, ?, ?, ?, ?)", [(doc_id, *a) for a in rows.articles]
     )
@@ -361,7 +366,7 @@ def passages(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Passage]:
         "SELECT c.id, c.doc_id, c.ordinal, c.article, c.first, c.last, c.context, c.terms,"
         " c.length, a.terms, d.terms FROM chunks c"
         " JOIN articles a ON a.doc_id = c.doc_id AND a.ordinal = c.article"
-        f" JOIN documents d ON d.id = c.doc_id WHERE c.id IN ({marks})",
+        f" JOIN document_terms d ON d.doc_id = c.doc_id WHERE c.id IN ({marks})",
         ids,
     )
     return {
