@@ -6,6 +6,7 @@ import logging
 import sys
 import threading
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -456,6 +457,19 @@ class GatedLibrary(Library):
         return super().open()
 
 
+@asynccontextmanager
+async def _chatting(library: Library) -> AsyncIterator[tuple[Env, dict, dict]]:
+    """A bot over `library`, and a user in a private chat with it."""
+    with FakeTelegram(token=TOKEN) as tg:
+        async for _ in _running(tg, _settings(tg), library):
+            user = _user(tg)
+            yield Env(tg, library), tg.private_chat(user), user
+        assert tg.rejections == []
+
+
+QUESTION = "长治市人大常委会2025年召开了几次常委会会议？"
+
+
 async def test_bot_keeps_answering_while_a_large_index_opens(
     tmp_path: Path, config: Config, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -464,23 +478,18 @@ async def test_bot_keeps_answering_while_a_large_index_opens(
     update_index([SAMPLES_DIR], cfg, tokenizer, progress=False)
     library = GatedLibrary(cfg, tokenizer)
     library.gate.clear()
-    with FakeTelegram(token=TOKEN) as tg:
-        async for _ in _running(tg, _settings(tg), library):
-            env = Env(tg, library)
-            user = _user(tg)
-            chat = tg.private_chat(user)
-            question = tg.send_text(chat, user, "长治市人大常委会2025年召开了几次常委会会议？")
-            help_ = tg.send_text(chat, user, "/help")
-            await env.reply_to(chat, help_["message_id"])
-            assert not library.gate.is_set()  # the index is still opening
-            assert not any(
-                (m.get("reply_to_message") or {}).get("message_id") == question["message_id"]
-                for m in tg.sent_messages(chat["id"])
-            )
-            library.gate.set()
-            answer = await env.reply_to(chat, question["message_id"])
-            assert "常委会会议7次" in answer["text"]
-        assert tg.rejections == []
+    async with _chatting(library) as (env, chat, user):
+        question = env.tg.send_text(chat, user, QUESTION)
+        help_ = env.tg.send_text(chat, user, "/help")
+        await env.reply_to(chat, help_["message_id"])
+        assert not library.gate.is_set()  # the index is still opening
+        assert not any(
+            (m.get("reply_to_message") or {}).get("message_id") == question["message_id"]
+            for m in env.tg.sent_messages(chat["id"])
+        )
+        library.gate.set()
+        answer = await env.reply_to(chat, question["message_id"])
+        assert "常委会会议7次" in answer["text"]
 
 
 async def test_unreadable_index_gets_a_polite_reply_and_is_tried_again(
@@ -490,16 +499,10 @@ async def test_unreadable_index_gets_a_polite_reply_and_is_tried_again(
     cfg = config.with_index_path(tmp_path / "index")
     cfg.index.path.mkdir()
     (cfg.index.path / "index.sqlite").write_bytes(b"this is not a database" * 100)
-    library = Library(cfg, tokenizer)
-    with FakeTelegram(token=TOKEN) as tg:
-        async for _ in _running(tg, _settings(tg), library):
-            env = Env(tg, library)
-            user = _user(tg)
-            chat = tg.private_chat(user)
-            first = tg.send_text(chat, user, "长治市人大常委会2025年召开了几次常委会会议？")
-            assert (await env.reply_to(chat, first["message_id"]))["text"] == UNAVAILABLE
-            (cfg.index.path / "index.sqlite").unlink()
-            update_index([SAMPLES_DIR], cfg, tokenizer, progress=False)
-            second = tg.send_text(chat, user, "长治市人大常委会2025年召开了几次常委会会议？")
-            assert "常委会会议7次" in (await env.reply_to(chat, second["message_id"]))["text"]
-        assert tg.rejections == []
+    async with _chatting(Library(cfg, tokenizer)) as (env, chat, user):
+        first = env.tg.send_text(chat, user, QUESTION)
+        assert (await env.reply_to(chat, first["message_id"]))["text"] == UNAVAILABLE
+        (cfg.index.path / "index.sqlite").unlink()
+        update_index([SAMPLES_DIR], cfg, tokenizer, progress=False)
+        second = env.tg.send_text(chat, user, QUESTION)
+        assert "常委会会议7次" in (await env.reply_to(chat, second["message_id"]))["text"]
