@@ -8,6 +8,7 @@ up the others. Answers that buttons refer to are kept here, keyed by short ids, 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import secrets
 import sqlite3
@@ -124,7 +125,7 @@ class AnswerService:
         """Begin opening the index in the background, if it is not open or opening yet."""
         if self._searcher is None and self._opening is None:
             self._opening = asyncio.ensure_future(self._run(self.library.open))
-            self._opening.add_done_callback(_log_opened)
+            self._opening.add_done_callback(_opened)
 
     async def _current(self) -> Searcher:
         """The open index, waiting for it to open; a failed open is tried again next time."""
@@ -215,9 +216,13 @@ class AnswerService:
         self._pool.shutdown(wait=True)
 
 
-def _log_opened(opening: asyncio.Future[Searcher]) -> None:
+def _opened(opening: asyncio.Future[Searcher]) -> None:
     if opening.cancelled():
         return
+    # What is loaded by now (jieba's dictionaries, the libraries, the index) lives as long as
+    # the bot: spare the garbage collector from walking it again, which stalled the event
+    # loop for up to 100 ms a time (bench/bot_load.py).
+    gc.freeze()
     error = opening.exception()
     if error is not None:
         log.error("cannot open the index: %s", error)

@@ -32,7 +32,7 @@ TOPIC_SHARE = 0.01
 NEIGHBOURHOOD = 20
 DOCUMENT_CACHE = 256
 COMMON_POSTINGS = 50_000
-READ_CACHE_KB = 32_000  # SQLite's page cache per search thread; its default is 2 MB
+READ_CACHE_KB = 32000  # SQLite's page cache per search thread; its default is 2 MB
 BM25PLUS_DELTA = 1.0
 
 
