@@ -321,7 +321,7 @@ async def on_sources(
 async def on_stats(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
-    s = state.service.stats()
+    s = await state.service.stats()
     await message.reply_text(
         f"Questions served: {s.questions}\n"
         f"Latency: p50 {s.p50_ms:.1f} ms, p99 {s.p99_ms:.1f} ms\n"

@@ -199,15 +199,16 @@ class AnswerService:
             await self.reload()
         return name
 
-    def stats(self) -> Stats:
+    async def stats(self) -> Stats:
+        searcher = await self._current()
         lat = sorted(self._latencies)
         p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))] if lat else 0.0
         return Stats(
             questions=self._questions,
             p50_ms=statistics.median(lat) if lat else 0.0,
             p99_ms=p99,
-            documents=self._searcher.document_count if self._searcher else 0,
-            passages=self._searcher.passage_count if self._searcher else 0,
+            documents=searcher.document_count,
+            passages=searcher.passage_count,
             uptime_s=time.monotonic() - self._started,
             generation=self.generation,
         )
