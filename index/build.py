@@ -166,15 +166,7 @@ _WORKER_SETTINGS: tuple[Config, Tokenizer] | None = None
 
 def rows(doc: Document, config: Config) -> store.Rows:
     """A parsed document's rows, with each passage's text for the ranking engine."""
-    ranked = [
-        ranked_tokens(
-            [t for s in doc.sentences[c.first : c.last + 1] for t in s.tokens],
-            list(c.context),
-            config.ranking,
-        )
-        for c in doc.chunks
-    ]
-    return store.document_rows(doc, ranked)
+    return store.document_rows(doc, partial(ranked_tokens, ranking=config.ranking))
 
 
 def _prepare(job: _Job, settings: tuple[Config, Tokenizer] | None = None) -> store.Rows | str:
@@ -379,17 +371,12 @@ def _changing(
         conn.close()
 
 
-def sync_engine(config: Config) -> None:
-    """Bring the tantivy index up to date with SQLite, rebuilt from stored tokens if need be."""
-    held = tantivy_engine.marker(config.index.path)
-    conn = store.connect(config.index.path)
-    try:
-        current = (store.generation(conn), layout(config.ranking))
-    finally:
-        conn.close()
-    if held != current:
-        with _changing(config, create=False):
-            pass
+def rebuild_engine(config: Config) -> None:
+    """Rebuild the tantivy index from the stored tokens, nothing re-tokenized: for an index
+    that is behind SQLite or cannot be read."""
+    tantivy_engine.forget(config.index.path)
+    with _changing(config, create=False):
+        pass
 
 
 def _shown(source: Source) -> str:

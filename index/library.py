@@ -11,13 +11,13 @@ from index.build import (
     Source,
     index_generation,
     index_sources,
+    rebuild_engine,
     remove_document,
     require_current,
-    sync_engine,
 )
 from index.config import Config
 from index.search import Searcher
-from index.tantivy_engine import EngineBehind, forget
+from index.tantivy_engine import EngineBehind
 from index.tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,7 @@ class Library:
             return Searcher.open(self.path, self.config, self.tokenizer)
         except EngineBehind as exc:
             log.warning("%s; rebuilding it from the stored tokens", exc)
-            forget(self.path)
-            sync_engine(self.config)
+            rebuild_engine(self.config)
             return Searcher.open(self.path, self.config, self.tokenizer)
 
     def add(self, sources: list[Source]) -> BuildReport:

@@ -13,7 +13,7 @@ import sqlite3
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,7 +220,8 @@ class Rows:
     ranked: list[str]
 
 
-def document_rows(doc: Document, ranked: list[list[str]]) -> Rows:
+def document_rows(doc: Document, rank: Callable[[list[str], list[str]], list[str]]) -> Rows:
+    """`rank` turns a passage's words and its headline's into what the ranking engine indexes."""
     bodies = [
         [t for s in doc.sentences[c.first : c.last + 1] for t in s.tokens] for c in doc.chunks
     ]
@@ -253,7 +254,10 @@ def document_rows(doc: Document, ranked: list[list[str]]) -> Rows:
             )
             for i, (c, body) in enumerate(zip(doc.chunks, bodies, strict=True))
         ],
-        ranked=[" ".join(tokens) for tokens in ranked],
+        ranked=[
+            " ".join(rank(body, list(c.context)))
+            for c, body in zip(doc.chunks, bodies, strict=True)
+        ],
     )
 
 

@@ -36,7 +36,7 @@ def _schema() -> tantivy.Schema:
 
 
 class EngineBehind(IndexUnavailable):
-    """The tantivy index does not hold what SQLite holds; `build.sync_engine` brings it up."""
+    """The tantivy index does not hold what SQLite holds; `build.rebuild_engine` brings it up."""
 
 
 def marker(index_dir: Path) -> tuple[int, str] | None:
