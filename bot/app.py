@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import logging
 import signal
+import sqlite3
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot.admin import add_admin_handlers
 from bot.config import Settings
+from bot.delivery import PatientLimiter
 from bot.handlers import COMMANDS, NO_PREVIEW, BotState, add_handlers
+from bot.journal import RETRY_AFTER_S, Journal, JournalQueue, default_journal_path
 from bot.service import AnswerService, RateLimiter
 from index.library import Library
 from index.search import Searcher
@@ -45,6 +52,63 @@ def setup_logging(token: str, level: int = logging.INFO) -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
+class JournaledApplication(Application):
+    """Crosses each update off the journal once handled; answers what is left, now and later."""
+
+    def __init__(self, *, journal: Journal, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.journal = journal
+        self._retrying: asyncio.Task[None] | None = None
+
+    async def process_update(self, update: object) -> None:
+        try:
+            await super().process_update(update)
+        finally:
+            if isinstance(update, Update):
+                self.journal.finished(update.update_id)
+
+    async def start(self) -> None:
+        await super().start()
+        self._retrying = asyncio.create_task(self._answer_leftovers())
+
+    async def stop(self) -> None:
+        if self._retrying is not None:
+            self._retrying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retrying
+        await super().stop()
+        self.journal.close()
+
+    async def _answer_leftovers(self) -> None:
+        """At start, every update left unanswered; then, now and then, replies that failed."""
+        queue = self.update_queue
+        assert isinstance(queue, JournalQueue)
+        waited = 0.0
+        while True:
+            due = self.journal.due(waited)
+            if due:
+                log.info("handling %d updates left unanswered", len(due))
+                await queue.requeue([Update.de_json(json.loads(body), self.bot) for _, body in due])
+            self.journal.prune()
+            waited = RETRY_AFTER_S
+            await asyncio.sleep(RETRY_AFTER_S)
+
+
+def open_journal(settings: Settings) -> Journal | None:
+    """The update journal; without one (an unwritable folder) the bot runs, less safely."""
+    path = settings.telegram.journal or default_journal_path(settings.token())
+    try:
+        return Journal(path)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning(
+            "cannot keep the update journal at %s (%s): updates in flight when the bot stops "
+            "are lost",
+            path,
+            exc,
+        )
+        return None
+
+
 def build_application(
     settings: Settings,
     library: Library,
@@ -67,7 +131,12 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))
+        builder = builder.rate_limiter(PatientLimiter(cfg.messages_per_second, cfg.send_attempts))
+    journal = open_journal(settings)
+    if journal is not None:
+        builder = builder.update_queue(JournalQueue(journal)).application_class(
+            JournaledApplication, {"journal": journal}
+        )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:
@@ -85,6 +154,7 @@ def build_application(
         config=cfg,
         limiter=RateLimiter(cfg.questions_per_minute),
         top_k=settings.engine.answers.top_k,
+        journal=journal,
     )
     add_admin_handlers(app)
     add_handlers(app)

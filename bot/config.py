@@ -30,6 +30,15 @@ class TelegramConfig:
     questions_per_minute: int = 20
     search_threads: int = 2
     request_timeout: float = 20.0
+    # Telegram refuses more than about 30 messages a second from one bot; 0 lifts the limit
+    # (a self-hosted Bot API server, or paid broadcasts).
+    messages_per_second: float = 30.0
+    # Tries of each request that fails on the way (5xx, timeout, reset) before a reply is
+    # left for the journal to try again later.
+    send_attempts: int = 5
+    # Where updates wait until they are answered, so a killed bot loses none ("" = the
+    # default, in the user's state folder).
+    journal: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,9 @@ from telegram.ext import (
 )
 
 from bot.config import TelegramConfig
+from bot.delivery import transient
 from bot.format import MESSAGE_LIMIT, answer_html, fitted, result_html, source_line
+from bot.journal import Journal
 from bot.service import AnswerService, RateLimiter, Record
 from index.search import Answer
 from index.store import IndexUnavailable
@@ -71,6 +73,7 @@ class BotState:
     config: TelegramConfig
     limiter: RateLimiter
     top_k: int
+    journal: Journal | None = None
 
 
 def state_of(context: ContextTypes.DEFAULT_TYPE) -> BotState:
@@ -166,7 +169,10 @@ async def answer_question(
     if not state.limiter.allow(user.id):
         await message.reply_text(SLOW_DOWN)
         return
-    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    try:
+        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    except TelegramError as exc:
+        log.info("no typing action in chat %d: %s", message.chat_id, exc)
     try:
         answer = await state.service.ask(question, state.top_k + 1)
     except IndexUnavailable as exc:
@@ -441,7 +447,18 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure with its traceback; tell the user briefly, never with details."""
+    """Log the failure with its traceback; tell the user briefly, never with details.
+
+    A reply that could not get through to Telegram is not an error of the answer: the update
+    stays in the journal and is handled again later, with no apology in between.
+    """
+    journal = state_of(context).journal
+    if isinstance(update, Update) and journal is not None and transient(context.error):
+        log.warning(
+            "update %d could not be answered (%s); will try again", update.update_id, context.error
+        )
+        journal.undelivered(update.update_id)
+        return
     log.error("error while handling an update: %r", update, exc_info=context.error)
     if isinstance(update, Update):
         try:

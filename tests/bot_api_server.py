@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -46,15 +48,25 @@ class ApiError(Exception):
 class Call:
     method: str
     params: dict[str, Any]
-    status: int = 200
+    status: int = 200  # 0 when no answer came: the server hung up or reset the connection
     response: Any = None
 
 
 @dataclass
 class _Fault:
-    status: int
-    retry_after: int
+    kind: str  # "status", "hang" or "reset"
     times: int
+    status: int = 500
+    retry_after: int = 1
+    seconds: float = 0.0
+
+
+@dataclass
+class _Hold:
+    """Requests kept waiting until `release`: before Telegram acts on them, or after."""
+
+    chats: set[int] | None
+    after: bool
 
 
 @dataclass
@@ -81,6 +93,8 @@ class FakeTelegram:
         self._inline: set[str] = set()
         self._files: dict[str, tuple[str, bytes]] = {}
         self._faults: dict[str, _Fault] = {}
+        self._holds: dict[str, _Hold] = {}
+        self.held: list[Call] = []
         self._ids = itertools.count(1)
         self._closing = False
         self.polls = 0  # getUpdates requests received, finished or not
@@ -259,8 +273,33 @@ class FakeTelegram:
     def fail_next(
         self, method: str, status: int = 429, retry_after: int = 1, times: int = 1
     ) -> None:
+        """The next calls answer with an HTTP error (429 with retry_after, 500, 502 …)."""
         with self._lock:
-            self._faults[method] = _Fault(status, retry_after, times)
+            self._faults[method] = _Fault("status", times, status, retry_after)
+
+    def hang_next(self, method: str, seconds: float, times: int = 1) -> None:
+        """The next calls get no answer for `seconds`, then the connection is closed."""
+        with self._lock:
+            self._faults[method] = _Fault("hang", times, seconds=seconds)
+
+    def reset_next(self, method: str, times: int = 1) -> None:
+        """The next calls have their connection reset (a TCP RST) instead of an answer."""
+        with self._lock:
+            self._faults[method] = _Fault("reset", times)
+
+    def hold(self, method: str, chats: set[int] | None = None, after: bool = False) -> None:
+        """Keep calls of `method` (to `chats`, or all) waiting until `release`.
+
+        With after=True Telegram has acted on the call (the message is sent) and only the answer
+        is held back, as when a reply is delivered but the response is lost.
+        """
+        with self._lock:
+            self._holds[method] = _Hold(chats, after)
+
+    def release(self) -> None:
+        with self._lock:
+            self._holds.clear()
+            self._lock.notify_all()
 
     # ----- what tests read -----------------------------------------------------------------
 
@@ -315,7 +354,28 @@ class FakeTelegram:
             return
         params = _params(request)
         call = Call(method, params)
+        fault = self._take_fault(method)
+        if fault is not None and fault.kind != "status":
+            call.status = 0
+            with self._lock:
+                self.calls.append(call)
+            if fault.kind == "hang":
+                time.sleep(fault.seconds)
+            else:  # close with SO_LINGER 0: the kernel answers with a reset
+                request.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+            request.close_connection = True
+            return
+        hold = self._hold_of(method, params)
+        if hold is not None and not hold.after:
+            self._wait_release(call)
         try:
+            if fault is not None and fault.status == 429:
+                reason = f"Too Many Requests: retry after {fault.retry_after}"
+                raise ApiError(429, reason, fault.retry_after)
+            if fault is not None:
+                raise ApiError(fault.status, _REASONS.get(fault.status, "Internal Server Error"))
             result = self._dispatch(method, params)
         except ApiError as err:
             call.status = err.status
@@ -334,7 +394,30 @@ class FakeTelegram:
         call.response = result
         with self._lock:
             self.calls.append(call)
+        if hold is not None and hold.after:
+            self._wait_release(call)
         self._reply(request, 200, {"ok": True, "result": result})
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        with self._lock:
+            fault = self._faults.get(method)
+            if fault is None or fault.times <= 0:
+                return None
+            fault.times -= 1
+            return fault
+
+    def _hold_of(self, method: str, params: dict[str, Any]) -> _Hold | None:
+        with self._lock:
+            hold = self._holds.get(method)
+            if hold is None or (hold.chats is not None and params.get("chat_id") not in hold.chats):
+                return None
+            return hold
+
+    def _wait_release(self, call: Call) -> None:
+        with self._lock:
+            self.held.append(call)
+            while call.method in self._holds and not self._closing:
+                self._lock.wait(0.2)
 
     def _serve_file(self, request: BaseHTTPRequestHandler, file_path: str) -> None:
         for path, data in self._files.values():
@@ -359,17 +442,6 @@ class FakeTelegram:
             pass  # the client gave up (a poll cut short at shutdown); nothing to tell it
 
     def _dispatch(self, method: str, p: dict[str, Any]) -> Any:
-        with self._lock:
-            fault = self._faults.get(method)
-            if fault is not None and fault.times > 0:
-                fault.times -= 1
-                if fault.status == 429:
-                    raise ApiError(
-                        429,
-                        f"Too Many Requests: retry after {fault.retry_after}",
-                        fault.retry_after,
-                    )
-                raise ApiError(fault.status, "Internal Server Error")
         if method == "getUpdates":
             return self._get_updates(p)
         handler = getattr(self, f"_m_{method}", None)
@@ -539,6 +611,9 @@ class FakeTelegram:
             "file_id": p["file_id"], "file_unique_id": f"u{p['file_id']}",
             "file_size": len(data), "file_path": path,
         }  # fmt: skip
+
+
+_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
 
 def _u16(text: str) -> int:

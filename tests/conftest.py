@@ -19,6 +19,12 @@ JINZHONG = "000_817278d2368192f0.txt"
 CHANGZHI = "003_dbe9603fad007b0c.txt"
 
 
+@pytest.fixture(autouse=True)
+def own_state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's bot keeps its update journal in the test's folder, not the user's."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 @pytest.fixture(scope="session")
 def config() -> Config:
     return Config()
