@@ -303,6 +303,11 @@ class FakeTelegram:
 
     # ----- what tests read -----------------------------------------------------------------
 
+    def unconfirmed(self) -> int:
+        """Updates the bot has not yet confirmed by asking for later ones."""
+        with self._lock:
+            return len(self._updates)
+
     def calls_of(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method and c.status == 200]

@@ -223,3 +223,60 @@ def test_upload_answers_at_once_and_remove_takes_it_away(
     tg.wait_for(lambda: again["message_id"] in _replies(tg, ADMIN), timeout=30)
     assert "十二座塔楼" not in _replies(tg, ADMIN)[again["message_id"]]["text"]
     assert tg.rejections == []
+
+
+def test_killed_mid_burst_it_answers_every_question_after_a_restart(tmp_path: Path) -> None:
+    """SIGKILL with questions in flight: after a restart each is answered, none lost.
+
+    Ten replies had reached Telegram when the bot was killed, but not their confirmation: the
+    bot cannot know they were delivered, so it sends them again (twice is what a Bot API
+    client can promise; never is not acceptable). The other ten were still being answered
+    and are answered once.
+    """
+    with FakeTelegram(token=TOKEN) as tg:
+        config = tmp_path / "qabot.toml"
+        config.write_text(
+            f'[telegram]\nbase_url = "{tg.base_url}"\nbase_file_url = "{tg.base_file_url}"\n',
+            encoding="utf-8",
+        )
+        index = _sample_index(tmp_path)
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "XDG_DATA_HOME": str(tmp_path)}
+        command = [sys.executable, "-m", "bot", "run", "--config", str(config), "--index",
+                   str(index)]  # fmt: skip
+
+        def start() -> subprocess.Popen[str]:
+            return subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                cwd=tmp_path,
+            )  # fmt: skip
+
+        users = [tg.user(300 + n, f"U{n}") for n in range(20)]
+        chats = [tg.private_chat(u) for u in users]
+        answering = {c["id"] for c in chats[:10]}
+        delivered = {c["id"] for c in chats[10:]}
+        tg.hold("sendChatAction", chats=answering)  # these are still being answered …
+        tg.hold("sendMessage", chats=delivered, after=True)  # … these were sent, unconfirmed
+        proc = start()
+        try:
+            tg.wait_for(lambda: tg.polls > 0, timeout=30)
+            asked = [
+                (chat["id"], tg.send_text(chat, user, "宪法宣誓有多少人次？")["message_id"])
+                for chat, user in zip(chats, users, strict=True)
+            ]
+            tg.wait_for(lambda: len(tg.held) == 20 and tg.unconfirmed() == 0, timeout=30)
+            proc.kill()
+            proc.wait(timeout=10)
+            tg.release()
+            proc = start()
+            tg.wait_for(lambda: all(mid in _replies(tg, cid) for cid, mid in asked), timeout=60)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0, out
+        for chat_id, message_id in asked:
+            replies = [
+                m for m in tg.sent_messages(chat_id)
+                if (m.get("reply_to_message") or {}).get("message_id") == message_id
+            ]  # fmt: skip
+            assert len(replies) == (2 if chat_id in delivered else 1)
+            assert all("38人次" in r["text"] for r in replies)
