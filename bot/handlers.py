@@ -6,6 +6,7 @@ mention of the bot, or a reply to one of its messages, so it works with privacy 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import html
 import logging
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 CONTEXT_CHARS = 3000
 SOURCES_PER_PAGE = 15
 INLINE_RESULTS = 5
+TYPING_AFTER_S = 1.0
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 COMMANDS = [
@@ -149,6 +151,21 @@ async def _no_answer_help(state: BotState, answer: Answer) -> str:
     return "\n\n".join(lines)
 
 
+async def _with_typing(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, work: Awaitable[Answer]
+) -> Answer:
+    """Show "typing…" only when the answer is slow to come: most take milliseconds, and every
+    chat action counts against the bot's flood limit."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=TYPING_AFTER_S)
+    if not done:
+        try:
+            await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        except TelegramError as exc:
+            log.info("no typing action in chat %d: %s", chat_id, exc)
+    return await task
+
+
 async def answer_question(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
@@ -170,11 +187,9 @@ async def answer_question(
         await message.reply_text(SLOW_DOWN)
         return
     try:
-        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
-    except TelegramError as exc:
-        log.info("no typing action in chat %d: %s", message.chat_id, exc)
-    try:
-        answer = await state.service.ask(question, state.top_k + 1)
+        answer = await _with_typing(
+            context, message.chat_id, state.service.ask(question, state.top_k + 1)
+        )
     except IndexUnavailable as exc:
         log.error("cannot answer: %s", exc)
         await message.reply_text(UNAVAILABLE)
@@ -186,7 +201,7 @@ async def answer_question(
         )
         return
     key = state.service.records.add(
-        Record(message.chat_id, question, state.service.generation, tuple(shown.results))
+        Record(message.chat_id, question, state.service.generation, len(shown.results))
     )
     more = len(answer.results) > state.top_k
     await message.reply_html(
@@ -328,11 +343,15 @@ async def on_stats(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
     s = await state.service.stats()
+    memory = "unknown" if s.resident_mb is None else f"{s.resident_mb:.0f} MB"
+    waiting = "no journal" if state.journal is None else f"{state.journal.pending()} waiting"
     await message.reply_text(
         f"Questions served: {s.questions}\n"
         f"Latency: p50 {s.p50_ms:.1f} ms, p99 {s.p99_ms:.1f} ms\n"
         f"Index: {s.documents} documents, {s.passages} passages (generation {s.generation})\n"
-        f"Up for {s.uptime_s / 3600:.1f} h"
+        f"Up for {s.uptime_s / 3600:.1f} h\n"
+        f"Memory: {memory} resident; {s.tasks} tasks, {s.threads} threads\n"
+        f"Updates: {waiting}"
     )
 
 
@@ -385,17 +404,19 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer()
     markup = None
     if kind == "c":
-        if not 1 <= n <= len(record.results):
+        if not 1 <= n <= record.shown:
             return
-        wide = await state.service.context(record.results[n - 1], CONTEXT_CHARS)
+        wide = await state.service.context(record.question, n, CONTEXT_CHARS)
+        if wide is None:
+            return
         text = result_html(n, fitted(wide, n, MESSAGE_LIMIT))
     else:
         answer = await state.service.ask(record.question, n + state.top_k)
         page = replace(answer, results=answer.results[n - 1 : n - 1 + state.top_k])
         text = answer_html(page, start=n) if page.results else "No more results for this question."
-        if page.results and len(record.results) == n - 1:
+        if page.results and record.shown == n - 1:
             state.service.records.update(
-                key, replace(record, results=record.results + tuple(page.results))
+                key, replace(record, shown=record.shown + len(page.results))
             )
         if page.results:
             markup = _answer_markup(key, page, n, len(answer.results) > n - 1 + state.top_k)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import secrets
 import sqlite3
 import statistics
+import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -34,12 +36,16 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Record:
-    """A question asked in a chat, for its buttons: which chat, which index generation."""
+    """A question asked in a chat, for its buttons: which chat, which index generation.
+
+    Only the question is kept, not its answer: a search gives each result from the ones before
+    it, so result n is found again by asking for n results, and ten thousand records stay small.
+    """
 
     chat_id: int
     question: str
     generation: int
-    results: tuple[Result, ...]
+    shown: int
 
 
 class Records:
@@ -76,6 +82,8 @@ class RateLimiter:
 
     def allow(self, user_id: int) -> bool:
         now = self.clock()
+        if len(self._seen) > 10_000:  # forget users quiet for a minute, so months add nothing
+            self._seen = {u: s for u, s in self._seen.items() if s and now - s[-1] < 60}
         stamps = self._seen.setdefault(user_id, deque())
         while stamps and now - stamps[0] >= 60:
             stamps.popleft()
@@ -94,6 +102,19 @@ class Stats:
     passages: int
     uptime_s: float
     generation: int
+    resident_mb: float | None
+    tasks: int
+    threads: int
+
+
+def resident_mb() -> float | None:
+    """This process's resident memory now (Linux); None where /proc does not say."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
 class AnswerService:
@@ -171,9 +192,15 @@ class AnswerService:
         self._questions += 1
         return answer
 
-    async def context(self, result: Result, max_chars: int) -> Result:
+    async def context(self, question: str, n: int, max_chars: int) -> Result | None:
+        """The n-th result for a question, widened to its surroundings."""
         searcher = await self._current()
-        return await self._run(lambda: searcher.context(result, max_chars))
+
+        def widened() -> Result | None:
+            results = searcher.search(question, n).results
+            return searcher.context(results[n - 1], max_chars) if len(results) >= n else None
+
+        return await self._run(widened)
 
     async def sources(self) -> list[DocumentSummary]:
         searcher = await self._current()
@@ -211,6 +238,9 @@ class AnswerService:
             passages=searcher.passage_count,
             uptime_s=time.monotonic() - self._started,
             generation=self.generation,
+            resident_mb=resident_mb(),
+            tasks=len(asyncio.all_tasks()),
+            threads=threading.active_count(),
         )
 
     def close(self) -> None:

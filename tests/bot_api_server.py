@@ -50,6 +50,7 @@ class Call:
     params: dict[str, Any]
     status: int = 200  # 0 when no answer came: the server hung up or reset the connection
     response: Any = None
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
 
 
 @dataclass
@@ -93,7 +94,7 @@ class FakeTelegram:
         self._inline: set[str] = set()
         self._files: dict[str, tuple[str, bytes]] = {}
         self._faults: dict[str, _Fault] = {}
-        self._holds: dict[str, _Hold] = {}
+        self._holds: dict[str, list[_Hold]] = {}
         self.held: list[Call] = []
         self._ids = itertools.count(1)
         self._closing = False
@@ -290,11 +291,12 @@ class FakeTelegram:
     def hold(self, method: str, chats: set[int] | None = None, after: bool = False) -> None:
         """Keep calls of `method` (to `chats`, or all) waiting until `release`.
 
-        With after=True Telegram has acted on the call (the message is sent) and only the answer
-        is held back, as when a reply is delivered but the response is lost.
+        With after=False the calls are then dropped unanswered, never acted on, as if lost on
+        the way. With after=True Telegram has acted on them (the message is sent) and only the
+        answer is held back, as when a reply is delivered but the response is lost.
         """
         with self._lock:
-            self._holds[method] = _Hold(chats, after)
+            self._holds.setdefault(method, []).append(_Hold(chats, after))
 
     def release(self) -> None:
         with self._lock:
@@ -373,8 +375,11 @@ class FakeTelegram:
             request.close_connection = True
             return
         hold = self._hold_of(method, params)
-        if hold is not None and not hold.after:
+        if hold is not None and not hold.after:  # lost on the way: never acted on
             self._wait_release(call)
+            call.status = 0
+            request.close_connection = True
+            return
         try:
             if fault is not None and fault.status == 429:
                 reason = f"Too Many Requests: retry after {fault.retry_after}"
@@ -413,10 +418,9 @@ class FakeTelegram:
 
     def _hold_of(self, method: str, params: dict[str, Any]) -> _Hold | None:
         with self._lock:
-            hold = self._holds.get(method)
-            if hold is None or (hold.chats is not None and params.get("chat_id") not in hold.chats):
-                return None
-            return hold
+            chat = params.get("chat_id")
+            holds = self._holds.get(method, [])
+            return next((h for h in holds if h.chats is None or chat in h.chats), None)
 
     def _wait_release(self, call: Call) -> None:
         with self._lock:

@@ -254,7 +254,7 @@ def test_killed_mid_burst_it_answers_every_question_after_a_restart(tmp_path: Pa
         chats = [tg.private_chat(u) for u in users]
         answering = {c["id"] for c in chats[:10]}
         delivered = {c["id"] for c in chats[10:]}
-        tg.hold("sendChatAction", chats=answering)  # these are still being answered …
+        tg.hold("sendMessage", chats=answering)  # these are still being answered …
         tg.hold("sendMessage", chats=delivered, after=True)  # … these were sent, unconfirmed
         proc = start()
         try:
