@@ -25,6 +25,7 @@ from telegram.ext import (
 
 from bot.handlers import BotState, is_admin, on_message, sources_page, state_of
 from index.build import BuildReport
+from index.store import IndexUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,11 @@ async def on_document(
     await status.edit_text(f"Indexing {name} ({_megabytes(len(data))})…")
     try:
         report = await state.service.add(name, data)
+    except IndexUnavailable as exc:
+        log.warning("indexing %s failed: %s", name, exc)
+        reason = str(exc).removesuffix("; it is as it was")
+        await status.edit_text(f"{name} could not be indexed: {reason}. The index is as it was.")
+        return
     except Exception:
         log.exception("indexing %s failed", name)
         await status.edit_text(f"{name} could not be indexed; the index is as it was.")

@@ -175,7 +175,7 @@ class AnswerService:
             on_disk = await self._run(self.library.generation)
         except IndexUnavailable as exc:
             log.warning("cannot read the index generation: %s", exc)
-            return
+            on_disk = None  # damaged under the bot, perhaps: opening goes back to the copy
         if self._searcher is not None and on_disk != self._searcher.generation:
             log.info("the index changed on disk; reloading")
             try:
@@ -187,7 +187,11 @@ class AnswerService:
         await self._follow_disk()
         searcher = await self._current()
         start = time.perf_counter()
-        answer = await self._run(lambda: searcher.search(question, limit))
+        try:
+            answer = await self._run(lambda: searcher.search(question, limit))
+        except sqlite3.DatabaseError as exc:
+            self._checked = 0.0  # look at the files again at the next question
+            raise IndexUnavailable(f"the index could not be read ({exc})") from exc
         self._latencies.append((time.perf_counter() - start) * 1000)
         self._questions += 1
         return answer

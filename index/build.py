@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import logging
 import multiprocessing
 import os
 import sqlite3
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from index import store, tantivy_engine
+from index import safekeeping, store, tantivy_engine
 from index.chunk import chunk, sentences
 from index.clean import split_articles
 from index.config import Config
@@ -28,6 +29,8 @@ from index.formats import extract_bounded
 from index.reader import UnreadableFile, iter_files, read_bytes
 from index.tantivy_engine import TantivyWriter
 from index.tokenize import Tokenizer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -345,7 +348,11 @@ def _changing(
 ) -> Iterator[_Change]:
     """SQLite commits first, then tantivy; anything that fails before leaves both as they were."""
     seconds = {"store": 0.0, "engine": 0.0} if seconds is None else seconds
-    conn = store.connect(config.index.path, create=create)
+    index_dir = config.index.path
+    notice = safekeeping.recover(index_dir)
+    if notice is not None:
+        log.warning("%s", notice)
+    conn = store.connect(index_dir, create=create)
     try:
         try:
             engine = TantivyWriter(config.index.path)
@@ -353,13 +360,17 @@ def _changing(
             raise store.IndexUnavailable(
                 f"the index at {config.index.path} is being written by another process ({exc})"
             ) from None
+        before = store.generation(conn)
+        good = index_dir / safekeeping.GOOD_NAME
         try:
-            with store.transaction(conn):
+            with _written(index_dir), store.transaction(conn):
                 change = _Change(conn, engine, config, seconds)
                 yield change
                 change.finish()
                 committing = time.perf_counter()
             store.wal(conn)
+            if config.index.keep_copy and (store.generation(conn) != before or not good.exists()):
+                safekeeping.keep_copy(index_dir, conn)
             stored = time.perf_counter()
             seconds["store"] += stored - committing
             engine.commit(store.generation(conn), layout(config.ranking))
@@ -369,6 +380,17 @@ def _changing(
             raise
     finally:
         conn.close()
+
+
+@contextmanager
+def _written(index_dir: Path) -> Iterator[None]:
+    """A write that fails (a full disk, a read-only folder) is rolled back and said plainly."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        raise store.IndexUnavailable(
+            f"could not write the index at {index_dir} ({exc}); it is as it was"
+        ) from None
 
 
 def rebuild_engine(config: Config) -> None:

@@ -29,6 +29,8 @@ class IndexConfig:
     user_dict: Path | None = None
     workers: int = 2
     engine: str = "auto"
+    # A copy of the SQLite file after each change, to go back to if the file is damaged.
+    keep_copy: bool = True
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from index import store
+from index import safekeeping, store
 from index.build import (
     BuildReport,
     Source,
@@ -39,6 +39,7 @@ class Library:
 
         Cheap (nothing is loaded), so a program can refuse to start before opening in earnest.
         """
+        self._recover()
         conn = store.connect(self.path)
         try:
             require_current(conn, self.path, self.config, self.tokenizer)
@@ -47,12 +48,18 @@ class Library:
 
     def open(self) -> Searcher:
         """The index as it is now; a tantivy index left behind by a cut-off build is rebuilt."""
+        self._recover()
         try:
             return Searcher.open(self.path, self.config, self.tokenizer)
         except EngineBehind as exc:
             log.warning("%s; rebuilding it from the stored tokens", exc)
             rebuild_engine(self.config)
             return Searcher.open(self.path, self.config, self.tokenizer)
+
+    def _recover(self) -> None:
+        notice = safekeeping.recover(self.path)
+        if notice is not None:
+            log.warning("%s", notice)
 
     def add(self, sources: list[Source]) -> BuildReport:
         return index_sources(sources, self.config, self.tokenizer)

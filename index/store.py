@@ -9,6 +9,7 @@ a million passages is served without holding it in memory.
 from __future__ import annotations
 
 import bisect
+import os
 import sqlite3
 import zlib
 from array import array
@@ -132,14 +133,26 @@ def connect(index_dir: Path, create: bool = False) -> sqlite3.Connection:
     fresh = create and not path.exists()
     if create:
         index_dir.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    read_only = not create and not os.access(index_dir, os.W_OK)
+    if read_only:
+        conn = _read_only(path)
+    else:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
-        conn.execute("PRAGMA journal_mode=DELETE" if fresh else "PRAGMA journal_mode=WAL")
+        if not read_only:
+            conn.execute("PRAGMA journal_mode=DELETE" if fresh else "PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         if create:
             conn.executescript(_SCHEMA)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         version = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if create and not os.access(index_dir, os.W_OK):
+            raise IndexUnavailable(
+                f"the index at {index_dir} cannot be changed: the folder is read-only"
+            ) from None
+        raise IndexUnavailable(f"the index at {index_dir} cannot be opened ({exc})") from None
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise IndexUnavailable(f"the index at {index_dir} is damaged ({exc})") from None
@@ -147,6 +160,18 @@ def connect(index_dir: Path, create: bool = False) -> sqlite3.Connection:
         conn.close()
         raise IndexUnavailable(f"the index at {index_dir} is from another version: index again")
     return conn
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """An index in a folder this process cannot write (a read-only mount, another user's).
+
+    SQLite in WAL mode wants to create its shared-memory file beside the database; where it
+    cannot, a database with no log pending is opened as immutable, which needs no such file.
+    """
+    log_file = path.with_name(path.name + "-wal")
+    pending = log_file.exists() and log_file.stat().st_size > 0
+    uri = f"file:{path}?mode=ro" if pending else f"file:{path}?immutable=1"
+    return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
 
 
 def wal(conn: sqlite3.Connection) -> None:
@@ -160,7 +185,8 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may have rolled back itself (a full disk)
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 

@@ -1,0 +1,273 @@
+"""Damaged index files, a full disk and a read-only folder: said plainly, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import resource
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot import service
+from index.build import update_index
+from index.config import SAMPLES_DIR, Config
+from index.library import Library
+from index.safekeeping import GOOD_NAME
+from index.store import DB_NAME, IndexUnavailable
+from index.tokenize import Tokenizer
+
+from .bot_api_server import FakeTelegram
+from .test_bot import TOKEN as TEST_TOKEN
+from .test_bot import _running, _settings
+
+QUESTION = "宪法宣誓有多少人次？"
+ANSWER = "38人次"
+TOKEN = "555:DAMAGE-token"
+ADMIN = 9
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, config: Config, tokenizer: Tokenizer) -> Path:
+    index = tmp_path_factory.mktemp("built") / "index"
+    update_index([SAMPLES_DIR], config.with_index_path(index), tokenizer, progress=False)
+    return index
+
+
+def _copy(built: Path, tmp_path: Path) -> Path:
+    index = tmp_path / "index"
+    shutil.copytree(built, index)
+    return index
+
+
+def _truncate(path: Path) -> None:
+    os.truncate(path, path.stat().st_size // 2)
+
+
+def _overwrite(path: Path) -> None:
+    path.write_bytes(b"\x89PNG not an index at all" * 4096)
+
+
+def _zero_pages(path: Path) -> None:
+    """The header survives, the pages after it are wiped."""
+    data = bytearray(path.read_bytes())
+    data[4096:] = bytes(len(data) - 4096)
+    path.write_bytes(bytes(data))
+
+
+DAMAGES: dict[str, Callable[[Path], None]] = {
+    "truncated": _truncate,
+    "overwritten": _overwrite,
+    "pages wiped": _zero_pages,
+    "missing": Path.unlink,
+}
+
+
+@pytest.mark.parametrize("kind", DAMAGES)
+def test_a_damaged_index_goes_back_to_its_last_good_copy(
+    kind: str,
+    built: Path,
+    tmp_path: Path,
+    config: Config,
+    tokenizer: Tokenizer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    index = _copy(built, tmp_path)
+    DAMAGES[kind](index / DB_NAME)
+    library = Library(config.with_index_path(index), tokenizer)
+    with caplog.at_level(logging.WARNING):
+        library.check()
+    assert "was damaged" in caplog.text and "last good copy" in caplog.text
+    assert ANSWER in library.open().search(QUESTION).results[0].quote
+    assert (index / f"{DB_NAME}.damaged").exists() == (kind != "missing")
+    # and it takes changes again
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "castle.txt").write_text("湖边城堡有十二座塔楼。", encoding="utf-8")
+    update_index([more], library.config, tokenizer, progress=False)
+    assert "十二座塔楼" in library.open().search("城堡有几座塔楼？").results[0].quote
+
+
+def test_without_a_good_copy_the_damage_is_named(
+    built: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    index = _copy(built, tmp_path)
+    (index / GOOD_NAME).unlink()
+    _truncate(index / DB_NAME)
+    library = Library(config.with_index_path(index), tokenizer)
+    with pytest.raises(IndexUnavailable, match=r"truncated.*no good copy.*index the documents"):
+        library.check()
+
+
+def _no_bigger_than(limit: int) -> Callable[[], None]:
+    def limit_files() -> None:
+        # A file-size limit fails writes past it (EFBIG) as a full disk does (ENOSPC).
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limit_files
+
+
+def _big_document(folder: Path) -> None:
+    folder.mkdir()
+    lines = [
+        f"第{n}条：湖边城堡的第{n}座塔楼高{n % 97}米，由工匠{n}号建造。" for n in range(20_000)
+    ]
+    (folder / "castle.txt").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _qabot(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, **kwargs
+    )  # type: ignore[call-overload]
+
+
+def test_a_full_disk_during_indexing_leaves_the_previous_index(built: Path, tmp_path: Path) -> None:
+    index = _copy(built, tmp_path)
+    _big_document(tmp_path / "more")
+    limit = (index / DB_NAME).stat().st_size + 256 * 1024
+    done = _qabot(
+        "index", str(tmp_path / "more"), "--index", str(index), "--quiet",
+        preexec_fn=_no_bigger_than(limit),
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "could not write the index" in done.stderr and "it is as it was" in done.stderr
+    assert "Traceback" not in done.stderr
+    asked = _qabot("ask", "--json", "--index", str(index), QUESTION)
+    assert ANSWER in json.loads(asked.stdout)["results"][0]["quote"]
+    castle = _qabot("ask", "--json", "--index", str(index), "城堡的第7座塔楼高多少米？")
+    assert all("castle" not in r["doc"] for r in json.loads(castle.stdout)["results"])
+
+
+def _bot_command(tg: FakeTelegram, tmp_path: Path, index: Path) -> list[str]:
+    config = tmp_path / "qabot.toml"
+    config.write_text(
+        f'[telegram]\nbase_url = "{tg.base_url}"\nbase_file_url = "{tg.base_file_url}"\n'
+        f"admins = [{ADMIN}]\n",
+        encoding="utf-8",
+    )
+    return [sys.executable, "-m", "bot", "run", "--config", str(config), "--index", str(index)]
+
+
+def _start_bot(command: list[str], tmp_path: Path, **popen: object) -> subprocess.Popen[str]:
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN}
+    return subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        cwd=tmp_path, **popen,
+    )  # type: ignore[call-overload]  # fmt: skip
+
+
+def _ask(tg: FakeTelegram, user: dict, text: str) -> str:
+    chat = tg.private_chat(user)
+    asked = tg.send_text(chat, user, text)["message_id"]
+
+    def reply() -> str | None:
+        for m in tg.sent_messages(user["id"]):
+            if (m.get("reply_to_message") or {}).get("message_id") == asked:
+                return m["text"]
+        return None
+
+    tg.wait_for(lambda: reply() is not None, timeout=60)
+    return reply() or ""
+
+
+def _upload_fails_and_answers_stay(tg: FakeTelegram, tmp_path: Path, why: str) -> None:
+    admin = tg.user(ADMIN, "Admin")
+    _big_document(tmp_path / "upload")
+    data = (tmp_path / "upload" / "castle.txt").read_bytes()
+    tg.send_document(tg.private_chat(admin), admin, "castle.txt", data, mime_type="text/plain")
+    tg.wait_for(
+        lambda: any("could not be indexed" in m["text"] for m in tg.sent_messages(ADMIN)),
+        timeout=120,
+    )
+    failed = next(m["text"] for m in tg.sent_messages(ADMIN) if "could not be indexed" in m["text"])
+    assert why in failed and "is as it was" in failed
+    assert ANSWER in _ask(tg, tg.user(101, "Li"), QUESTION)
+    assert "castle" not in _ask(tg, tg.user(102, "Wang"), "城堡的第7座塔楼高多少米？")
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert TOKEN not in out and "Traceback" not in out
+    return out
+
+
+def test_the_bot_says_at_start_that_it_went_back_and_survives_a_full_disk(
+    built: Path, tmp_path: Path
+) -> None:
+    index = _copy(built, tmp_path)
+    _truncate(index / DB_NAME)
+    limit = (index / GOOD_NAME).stat().st_size + 256 * 1024
+    with FakeTelegram(token=TOKEN) as tg:
+        command = _bot_command(tg, tmp_path, index)
+        proc = _start_bot(command, tmp_path, preexec_fn=_no_bigger_than(limit))
+        try:
+            assert ANSWER in _ask(tg, tg.user(100, "Zhao"), QUESTION)
+            _upload_fails_and_answers_stay(tg, tmp_path, "could not write the index")
+        finally:
+            out = _stop(proc)
+    assert "was damaged (it is truncated" in out and "went back to its last good copy" in out
+
+
+def _can_mount_read_only() -> bool:
+    try:
+        return _qabot_shell("true").returncode == 0
+    except OSError:
+        return False
+
+
+def _qabot_shell(script: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True)
+
+
+@pytest.mark.skipif(
+    not shutil.which("unshare") or not _can_mount_read_only(),
+    reason="needs unshare with user namespaces, to mount the index folder read-only",
+)
+def test_a_read_only_index_folder_answers_and_refuses_uploads_plainly(
+    built: Path, tmp_path: Path
+) -> None:
+    index = _copy(built, tmp_path)
+    with FakeTelegram(token=TOKEN) as tg:
+        run = shlex.join(_bot_command(tg, tmp_path, index))
+        mount = f"mount --bind -o ro {shlex.quote(str(index))} {shlex.quote(str(index))}"
+        proc = _start_bot(["unshare", "-rm", "sh", "-c", f"{mount} && exec {run}"], tmp_path)
+        try:
+            assert ANSWER in _ask(tg, tg.user(100, "Zhao"), QUESTION)
+            _upload_fails_and_answers_stay(tg, tmp_path, "the folder is read-only")
+        finally:
+            _stop(proc)
+
+
+async def test_an_index_damaged_under_the_running_bot_is_replaced_by_its_copy(
+    built: Path,
+    tmp_path: Path,
+    config: Config,
+    tokenizer: Tokenizer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(service, "FRESHNESS_CHECK_S", 0.0)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    index = _copy(built, tmp_path)
+    library = Library(config.with_index_path(index), tokenizer)
+    with FakeTelegram(token=TEST_TOKEN) as tg:
+        async for _ in _running(tg, _settings(tg), library):
+            user = tg.user(100, "Li")
+            chat = tg.private_chat(user)
+            first = tg.send_text(chat, user, QUESTION)["message_id"]
+            await tg.await_for(lambda: len(tg.sent_messages(100)) == 1)
+            _overwrite(index / DB_NAME)
+            second = tg.send_text(chat, user, QUESTION)["message_id"]
+            await tg.await_for(lambda: len(tg.sent_messages(100)) == 2)
+    replies = {m["reply_to_message"]["message_id"]: m["text"] for m in tg.sent_messages(100)}
+    assert ANSWER in replies[first] and ANSWER in replies[second]
+    assert (index / f"{DB_NAME}.damaged").exists()
