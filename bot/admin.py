@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import BotState, is_admin, on_message, sources_page, state_of
+from bot.handlers import BotState, is_admin, on_message, sources_page, state_of, whole_number
 from index.build import BuildReport
 from index.store import IndexUnavailable
 
@@ -114,9 +114,7 @@ async def on_remove(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
     arg = (context.args or [""])[0].lstrip("#")
-    found = (
-        {s.id: s for s in await state.service.sources()}.get(int(arg)) if arg.isdigit() else None
-    )
+    found = {s.id: s for s in await state.service.sources()}.get(whole_number(arg) or 0)
     if found is None:
         await message.reply_text("Which document? Send /remove <id>; /docs lists the ids.")
         return
@@ -141,12 +139,12 @@ async def on_admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     kind, _, arg = (query.data or "").partition(":")
     await query.answer()
     if kind == "d":
-        text, markup = await sources_page(state, int(arg) if arg.isdigit() else 0, with_ids=True)
+        text, markup = await sources_page(state, whole_number(arg) or 0, with_ids=True)
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     elif kind == "x":
         await query.edit_message_text("Nothing was removed.")
-    elif kind == "r" and arg.isdigit():
-        name = await state.service.remove(int(arg))
+    elif kind == "r" and (doc_id := whole_number(arg)) is not None:
+        name = await state.service.remove(doc_id)
         done = f"Removed {name}." if name is not None else "That document was already removed."
         await query.edit_message_text(done)
 

@@ -10,6 +10,7 @@ import asyncio
 import functools
 import html
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
@@ -76,6 +77,11 @@ class BotState:
     limiter: RateLimiter
     top_k: int
     journal: Journal | None = None
+
+
+def whole_number(text: str) -> int | None:
+    """ASCII digits only: str.isdigit() also takes "²", which int() refuses."""
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
 
 
 def state_of(context: ContextTypes.DEFAULT_TYPE) -> BotState:
@@ -383,7 +389,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind, _, rest = (query.data or "").partition(":")
     if kind == "s":
         await query.answer()
-        text, markup = await sources_page(state, int(rest) if rest.isdigit() else 0)
+        text, markup = await sources_page(state, whole_number(rest) or 0)
         if query.message is not None:
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
         return
@@ -392,7 +398,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if (
         kind not in ("m", "c")
-        or not number.isdigit()
+        or whole_number(number) is None
         or record is None
         or record.generation != state.service.generation
         or chat is None
@@ -400,7 +406,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ):
         await query.answer(OUT_OF_DATE, show_alert=True)
         return
-    n = int(number)
+    n = whole_number(number) or 0
     await query.answer()
     markup = None
     if kind == "c":

@@ -153,8 +153,15 @@ def simplified(text: str) -> str:
     return _converter().convert(text)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def fold(text: str) -> str:
-    """Full-width to half-width, traditional to simplified, lower case: one form for matching."""
+    """Full-width to half-width, traditional to simplified, lower case: one form for matching.
+
+    A lone surrogate (a Python str can hold one; UTF-8 cannot) becomes U+FFFD, as OpenCC
+    encodes the text to UTF-8."""
+    text = _LONE_SURROGATE.sub("\ufffd", text)
     return _converter().convert(unicodedata.normalize("NFKC", text)).lower()
 
 
