@@ -54,40 +54,43 @@ async def on_document(
     if not is_admin(state, update):
         await message.reply_text(ADMINS_ONLY)
         return
+    # Messages go out as HTML (the application's default): a name like "<b>.txt" is escaped.
     name = safe_name(document.file_name)
+    shown = html.escape(name)
     limit = FileSizeLimit.FILESIZE_DOWNLOAD
     if document.file_size is not None and document.file_size > limit:
         await message.reply_text(
-            f"{name} is {_megabytes(document.file_size)}; bots can download files up to "
+            f"{shown} is {_megabytes(document.file_size)}; bots can download files up to "
             f"{_megabytes(limit)}. Split it, or index it on the server with `qabot index`."
         )
         return
-    status = await message.reply_text(f"Downloading {name}…")
+    status = await message.reply_text(f"Downloading {shown}…")
     try:
         file = await document.get_file()
         data = bytes(await file.download_as_bytearray())
     except TelegramError as exc:
         log.warning("download of %s failed: %s", name, exc)
-        await status.edit_text(f"{name} could not be downloaded; please send it again.")
+        await status.edit_text(f"{shown} could not be downloaded; please send it again.")
         return
-    await status.edit_text(f"Indexing {name} ({_megabytes(len(data))})…")
+    await status.edit_text(f"Indexing {shown} ({_megabytes(len(data))})…")
     try:
         report = await state.service.add(name, data)
     except IndexUnavailable as exc:
         log.warning("indexing %s failed: %s", name, exc)
-        reason = str(exc).removesuffix("; it is as it was")
-        await status.edit_text(f"{name} could not be indexed: {reason}. The index is as it was.")
+        reason = html.escape(str(exc).removesuffix("; it is as it was"))
+        await status.edit_text(f"{shown} could not be indexed: {reason}. The index is as it was.")
         return
     except Exception:
         log.exception("indexing %s failed", name)
-        await status.edit_text(f"{name} could not be indexed; the index is as it was.")
+        await status.edit_text(f"{shown} could not be indexed; the index is as it was.")
         return
-    await status.edit_text(await _report_text(state, name, report))
+    await status.edit_text(await _report_text(state, shown, report))
 
 
 async def _report_text(state: BotState, name: str, report: BuildReport) -> str:
     if report.skipped:
-        return f"{name} was not added: {report.skipped[0][1]}. The index is as it was."
+        why = html.escape(report.skipped[0][1])
+        return f"{name} was not added: {why}. The index is as it was."
     if report.unchanged:
         return f"{name} is already in the index, unchanged."
     summaries = {s.id: s for s in await state.service.sources()}
@@ -145,7 +148,11 @@ async def on_admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await query.edit_message_text("Nothing was removed.")
     elif kind == "r" and (doc_id := whole_number(arg)) is not None:
         name = await state.service.remove(doc_id)
-        done = f"Removed {name}." if name is not None else "That document was already removed."
+        done = (
+            f"Removed {html.escape(name)}."
+            if name is not None
+            else "That document was already removed."
+        )
         await query.edit_message_text(done)
 
 

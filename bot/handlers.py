@@ -370,7 +370,8 @@ async def on_reload(
     except Exception as exc:
         log.warning("reload failed: %s", exc)
         await message.reply_text(
-            f"The index could not be reopened; still answering from the old one. ({exc})"
+            "The index could not be reopened; still answering from the old one. "
+            f"({html.escape(str(exc))})"
         )
         return
     await message.reply_text(
