@@ -119,7 +119,7 @@ async def on_remove(
     arg = (context.args or [""])[0].lstrip("#")
     found = {s.id: s for s in await state.service.sources()}.get(whole_number(arg) or 0)
     if found is None:
-        await message.reply_text("Which document? Send /remove <id>; /docs lists the ids.")
+        await message.reply_text("Which document? Send /remove &lt;id&gt;; /docs lists the ids.")
         return
     buttons = [
         InlineKeyboardButton("Remove", callback_data=f"r:{found.id}"),
