@@ -397,9 +397,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     key, _, number = rest.partition(":")
     record = state.service.records.get(key)
     chat = update.effective_chat
+    n = whole_number(number)
     if (
         kind not in ("m", "c")
-        or whole_number(number) is None
+        or n is None
         or record is None
         or record.generation != state.service.generation
         or chat is None
@@ -407,7 +408,6 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     ):
         await query.answer(OUT_OF_DATE, show_alert=True)
         return
-    n = whole_number(number) or 0
     await query.answer()
     markup = None
     if kind == "c":

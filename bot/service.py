@@ -79,11 +79,13 @@ class RateLimiter:
         self.per_minute = per_minute
         self.clock = clock
         self._seen: dict[int, deque[float]] = {}
+        self._swept = clock()
 
     def allow(self, user_id: int) -> bool:
         now = self.clock()
-        if len(self._seen) > 10_000:  # forget users quiet for a minute, so months add nothing
+        if now - self._swept >= 60:  # forget users quiet for a minute, so months add nothing
             self._seen = {u: s for u, s in self._seen.items() if s and now - s[-1] < 60}
+            self._swept = now
         stamps = self._seen.setdefault(user_id, deque())
         while stamps and now - stamps[0] >= 60:
             stamps.popleft()

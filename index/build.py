@@ -355,10 +355,10 @@ def _changing(
     conn = store.connect(index_dir, create=create)
     try:
         try:
-            engine = TantivyWriter(config.index.path)
+            engine = TantivyWriter(index_dir)
         except ValueError as exc:
             raise store.IndexUnavailable(
-                f"the index at {config.index.path} is being written by another process ({exc})"
+                f"the index at {index_dir} is being written by another process ({exc})"
             ) from None
         before = store.generation(conn)
         good = index_dir / safekeeping.GOOD_NAME

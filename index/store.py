@@ -133,7 +133,8 @@ def connect(index_dir: Path, create: bool = False) -> sqlite3.Connection:
     fresh = create and not path.exists()
     if create:
         index_dir.mkdir(parents=True, exist_ok=True)
-    read_only = not create and not os.access(index_dir, os.W_OK)
+    writable = os.access(index_dir, os.W_OK)
+    read_only = not create and not writable
     if read_only:
         conn = _read_only(path)
     else:
@@ -148,7 +149,7 @@ def connect(index_dir: Path, create: bool = False) -> sqlite3.Connection:
         version = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
     except sqlite3.OperationalError as exc:
         conn.close()
-        if create and not os.access(index_dir, os.W_OK):
+        if create and not writable:
             raise IndexUnavailable(
                 f"the index at {index_dir} cannot be changed: the folder is read-only"
             ) from None
