@@ -61,6 +61,15 @@ class RankingConfig:
 
 
 @dataclass(frozen=True)
+class SearchConfig:
+    # Below this confidence (the chance, calibrated on held-out data, that the first quote
+    # holds the answer) the reply is "no relevant passage".
+    min_confidence: float = 0.2
+    # A weights file made by train/fit_ranker.py; empty: the one shipped with qabot.
+    model: Path | None = None
+
+
+@dataclass(frozen=True)
 class AnswerConfig:
     top_k: int = 3
     quote_chars: int = 300
@@ -73,6 +82,7 @@ class Config:
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
     ranking: RankingConfig = field(default_factory=RankingConfig)
     answers: AnswerConfig = field(default_factory=AnswerConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
     source: Path | None = None
 
     def with_index_path(self, path: Path) -> Config:
@@ -85,6 +95,7 @@ _SECTIONS: dict[str, type] = {
     "tokenizer": TokenizerConfig,
     "ranking": RankingConfig,
     "answers": AnswerConfig,
+    "search": SearchConfig,
 }
 
 _CHOICES = {

@@ -38,20 +38,40 @@ class GoldSet:
 
 @dataclass(frozen=True)
 class Metrics:
+    """AIQ@k, MRR@10 and HL@1 over the answerable questions; `silent` over the others.
+
+    A gold line with no answers is a question whose right reply is "no relevant passage":
+    `silent` is the share of those that got none.
+    """
+
     questions: int
     aiq1: float
     aiq3: float
     mrr10: float
     hl1: float
+    unanswerable: int = 0
+    spoke: int = 0  # unanswerable questions that got a passage anyway
+
+    @property
+    def silent(self) -> float:
+        return 1 - self.spoke / self.unanswerable if self.unanswerable else 1.0
 
     def lines(self) -> list[str]:
-        return [
-            f"questions {self.questions}",
-            f"AIQ@1  {self.aiq1:.3f}",
-            f"AIQ@3  {self.aiq3:.3f}",
-            f"MRR@10 {self.mrr10:.3f}",
-            f"HL@1   {self.hl1:.3f}",
-        ]
+        out = []
+        if self.questions:
+            out += [
+                f"questions {self.questions}",
+                f"AIQ@1  {self.aiq1:.3f}",
+                f"AIQ@3  {self.aiq3:.3f}",
+                f"MRR@10 {self.mrr10:.3f}",
+                f"HL@1   {self.hl1:.3f}",
+            ]
+        if self.unanswerable:
+            out += [
+                f"unanswerable {self.unanswerable}",
+                f"no passage {self.silent:.3f} ({self.spoke} answered)",
+            ]
+        return out
 
 
 def normalize(text: str) -> str:
@@ -70,7 +90,10 @@ def load_gold(path: Path) -> GoldSet:
             item = json.loads(line)
             questions.append(
                 GoldQuestion(
-                    str(item.get("id", n)), item["question"], tuple(item["answers"]), item["doc"]
+                    str(item.get("id", n)),
+                    item["question"],
+                    tuple(item["answers"]),
+                    item.get("doc", ""),
                 )
             )
         return GoldSet(questions)
@@ -93,7 +116,10 @@ def _hit(result: Result, gold: GoldQuestion, text: str) -> bool:
 
 def evaluate(gold: list[GoldQuestion], ask: Callable[[str], Answer]) -> Metrics:
     aiq1 = aiq3 = hl1 = rr = 0.0
-    for q in gold:
+    answerable = [q for q in gold if q.answers]
+    unanswerable = len(gold) - len(answerable)
+    spoke = sum(bool(ask(q.question).results) for q in gold if not q.answers)
+    for q in answerable:
         results = ask(q.question).results[:10]
         ranks = [k for k, r in enumerate(results, start=1) if _hit(r, q, r.quote)]
         first = ranks[0] if ranks else None
@@ -101,5 +127,13 @@ def evaluate(gold: list[GoldQuestion], ask: Callable[[str], Answer]) -> Metrics:
         aiq3 += first is not None and first <= 3
         rr += 1 / first if first else 0.0
         hl1 += bool(results) and _hit(results[0], q, results[0].highlight)
-    n = max(len(gold), 1)
-    return Metrics(len(gold), aiq1 / n, aiq3 / n, rr / n, hl1 / n)
+    n = max(len(answerable), 1)
+    return Metrics(
+        len(answerable),
+        aiq1 / n,
+        aiq3 / n,
+        rr / n,
+        hl1 / n,
+        unanswerable,
+        spoke,
+    )

@@ -7,12 +7,11 @@ the city or body named only in a title still decides between near-identical pass
 
 from __future__ import annotations
 
-import functools
 import math
 import sqlite3
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index import store, tantivy_engine
@@ -20,15 +19,17 @@ from index.build import require_current
 from index.config import Config
 from index.document import Document
 from index.engine import Engine, chosen, layout, ranked_tokens
+from index.features import Question, sentence_features
 from index.memory_engine import MemoryEngine
 from index.quote import span_text
+from index.ranker import DEFAULT_WEIGHTS, Model
 from index.tantivy_engine import TantivyEngine
-from index.tokenize import Tokenizer
+from index.tokenize import Tokenizer, fold, question_cues
 
 RERANK = 50  # passages the engine returns, re-ranked with their article and document context
-CANDIDATES = 30  # of those, the best that may be quoted
+SHORTLIST = 10  # of those, the best that the model reads sentence by sentence
+MARGIN_ALONE = 5.0  # the margin of a candidate with none after it
 MAX_QUESTION_CHARS = 1000
-TOPIC_SHARE = 0.01
 NEIGHBOURHOOD = 20
 DOCUMENT_CACHE = 256
 COMMON_POSTINGS = 50_000
@@ -49,6 +50,8 @@ class Result:
     last: int
     sentence: int  # the highlighted sentence
     page: int | None = None  # for paged documents (PDF): the page of the highlighted sentence
+    confidence: float = 1.0  # the model's chance that the quote holds the answer
+    evidence: tuple[float, ...] = field(default=(), compare=False, repr=False)  # its inputs
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Searcher:
         self.config = config
         self.tokenizer = tokenizer
         self.engine = engine
+        self.model = Model.load(config.search.model or DEFAULT_WEIGHTS)
         self._local = threading.local()
         conn = self._conn()
         self.generation = store.generation(conn)  # of the index on disk this was opened at
@@ -189,17 +193,48 @@ class Searcher:
 
     def search(self, question: str, limit: int | None = None) -> Answer:
         limit = self.config.answers.top_k if limit is None else limit
+        q, candidates, note = self.candidates(question, SHORTLIST)
+        if note:
+            return Answer(question, [], note)
+        results: list[Result] = []
+        shown: set[tuple[int, int]] = set()  # (document, sentence) already quoted
+        for n, cand in enumerate(candidates):
+            if len(results) >= limit:
+                break
+            following = candidates[n + 1].score if n + 1 < len(candidates) else None
+            result = self._quote(q, cand, following, shown)
+            if result is None:
+                continue
+            if not results and result.confidence < self.config.search.min_confidence:
+                break
+            results.append(result)
+            shown.update((result.doc_id, s) for s in range(result.first, result.last + 1))
+        return Answer(question, results)
+
+    def candidates(
+        self, question: str, shortlist: int
+    ) -> tuple[Question, list[Candidate], str]:
+        """The passages worth quoting, best first by the model, with what it saw of them.
+
+        The engine proposes RERANK passages, scored again with BM25 and their context; the
+        best `shortlist` of those are read sentence by sentence and ordered by the model. The
+        third item says why nothing could be searched, for the user.
+        """
+        empty = Question.make("", [], [], {})
         if not question.strip():
-            return Answer(question, [], "The question is empty.")
+            return empty, [], "The question is empty."
         # A question too long to be one is searched by its start, so the search stays fast.
-        words = self.tokenizer.query_tokens(question[:MAX_QUESTION_CHARS])
-        terms = list(dict.fromkeys(words))
+        head = question[:MAX_QUESTION_CHARS]
+        folded = fold(head)
+        words = self.tokenizer.tokens(head)
+        cues = question_cues(folded) if self.config.tokenizer.cues else []
+        terms = list(dict.fromkeys(words + cues))
         if not terms:
-            return Answer(question, [], "The question has no words to search for.")
+            return empty, [], "The question has no words to search for."
         if not self.engine.size:
-            return Answer(question, [], "The index holds no documents yet.")
+            return empty, [], "The index holds no documents yet."
         weights = {t: self.idf(t) for t in terms}
-        total = sum(weights.values()) or 1.0
+        q = Question.make(folded, terms, words, weights)
         hashes = {t: store.term_hash(t) for t in terms}
         probe = self._probe(terms, weights)
         hits = self.engine.top(probe, RERANK)
@@ -214,30 +249,61 @@ class Searcher:
             if passage is None:  # removed since the engine was opened
                 continue
             body = {t: passage.count(t) for t in terms}
-            head = {t: passage.context.count(t) for t in terms}
+            head_counts = {t: passage.context.count(t) for t in terms}
             if rescore:
-                score = self._score(passage, body, head, weights)
-            bonus = 0.0
+                score = self._score(passage, body, head_counts, weights)
+            bonus = covered = core = 0.0
             for t, h in hashes.items():
-                if body[t] or head[t]:
-                    continue
-                if store.holds(passage.article_terms, h):
+                if body[t] or head_counts[t]:
+                    covered += weights[t]
+                    core += weights[t] if t in q.core else 0.0
+                elif store.holds(passage.article_terms, h):
                     bonus += weights[t]
                 elif store.holds(passage.doc_terms, h):
                     bonus += weights[t] / 2
-            ranked.append((score + lam * bonus, order, passage))
+            ranked.append((score + lam * bonus, order, passage, score, covered, core, bonus))
         ranked.sort(key=lambda item: (-item[0], item[1]))
-        results: list[Result] = []
-        shown: set[tuple[int, int]] = set()  # (document, sentence) already quoted
-        for score, _, passage in ranked[:CANDIDATES]:
-            if len(results) >= limit:
-                break
-            result = self._quote(passage, score, weights, total, shown)
-            if result is not None:
-                results.append(result)
-                shown.update((result.doc_id, s) for s in range(result.first, result.last + 1))
-        return Answer(question, results)
+        best = ranked[0][0] if ranked else 1.0
+        baseline = BM25PLUS_DELTA * q.total
+        out = []
+        for place, row in enumerate(ranked[:shortlist]):
+            total, _, passage, bm25, covered, core, bonus = row
+            features = [
+                (bm25 - baseline) / q.total,
+                covered / q.total,
+                core / q.core_total,
+                bonus / q.total,
+                float(bool(q.rarest) and (passage.count(q.rarest) or q.rarest in passage.context)),
+                total / best if best > 0 else 0.0,
+                1 / (1 + place),
+            ]
+            out.append(self._candidate(q, passage, features))
+        out.sort(key=lambda c: -c.score)
+        return q, out, ""
 
+    def _candidate(self, q: Question, passage: store.Passage, features: list[float]) -> Candidate:
+        """A passage with its sentences scored by the model, and its own score."""
+        doc = self.document(passage.doc_id)
+        sents = doc.sentences
+        # A word in most sentences around here says little about which one answers.
+        art = sents[passage.first].article
+        around = [
+            x.tokens
+            for x in sents[
+                max(0, passage.first - NEIGHBOURHOOD) : passage.last + NEIGHBOURHOOD + 1
+            ]
+            if x.article == art
+        ]
+        local = {
+            t: math.log((len(around) + 1) / max(1, sum(t in toks for toks in around)))
+            for t in q.weights
+        }
+        cand = Candidate(passage, doc, features, frozenset(passage.context), local, {}, {})
+        inside = range(passage.first, passage.last + 1)
+        best = max(inside, key=lambda s: (cand.sentence_score(self.model, q, s), -s))
+        cand.best = best
+        cand.score = self.model.passage_score([*features, cand.sentence_score(self.model, q, best)])
+        return cand
     def _probe(self, terms: list[str], weights: dict[str, float]) -> list[str]:
         """The words that pick candidates: all but those in more than COMMON_POSTINGS passages.
 
@@ -271,41 +337,20 @@ class Searcher:
 
     def _quote(
         self,
-        chunk: store.Passage,
-        score: float,
-        weights: dict[str, float],
-        total: float,
+        q: Question,
+        cand: Candidate,
+        following: float | None,
         shown: set[tuple[int, int]],
     ) -> Result | None:
-        """The chunk's best sentence, widened with its neighbours up to the quote length.
+        """The candidate's best sentence, widened with its neighbours up to the quote length.
 
         Sentences an earlier result already quotes are left out, so results never repeat.
         """
-        doc = self.document(chunk.doc_id)
+        chunk, doc, model = cand.passage, cand.doc, self.model
         sents = doc.sentences
-        # Words of the headline name the article's topic: every sentence is about it, so they
-        # only break ties between sentences and the question's other words pick the answer.
-        topic = set(chunk.context)
 
-        # A word in most sentences around here says little about which one answers.
-        art = sents[chunk.first].article
-        around = [
-            x.tokens
-            for x in sents[max(0, chunk.first - NEIGHBOURHOOD) : chunk.last + NEIGHBOURHOOD + 1]
-            if x.article == art
-        ]
-        local = {
-            t: math.log((len(around) + 1) / max(1, sum(t in toks for toks in around)))
-            for t in weights
-        }
-
-        @functools.cache
         def value(s: int) -> float:
-            return sum(
-                w * local[t] * (TOPIC_SHARE if t in topic else 1.0)
-                for t, w in weights.items()
-                if t in sents[s].tokens
-            )
+            return cand.sentence_score(model, q, s)
 
         fresh = [s for s in range(chunk.first, chunk.last + 1) if (chunk.doc_id, s) not in shown]
         if not fresh:
@@ -333,24 +378,79 @@ class Searcher:
             lo, hi = min(lo, s), max(hi, s)
         # The answer may sit in a neighbour the window took in: pick the best of the window.
         best = max(range(lo, hi + 1), key=lambda s: (value(s), -s))
-        matched: set[str] = set()
+        matched: set[str] = set(cand.topic)
         for s in range(lo, hi + 1):
             matched.update(sents[s].tokens)
-        matched.update(topic)
-        coverage = sum(w for t, w in weights.items() if t in matched) / total
+        coverage = sum(w for t, w in q.weights.items() if t in matched) / q.total
         if coverage < self.config.ranking.min_coverage:
             return None
+        x = cand.sentence_features(q, best)
+        around = matched | cand.context_words(q)
+        evidence = (
+            cand.score,
+            cand.score - following if following is not None else MARGIN_ALONE,
+            cand.features[2],
+            x[1],
+            x[5],
+            x[6],
+            q.missing(around),
+            q.share(around),
+            q.missing(matched),
+            math.log1p(len(q.core)),
+        )
+        confidence = model.probability(list(evidence))
         title = doc.articles[article].title
         return Result(
             doc=doc.name,
             title=title,
             quote=span_text(doc, lo, hi),
             highlight=span_text(doc, best, best),
-            score=round(float(score), 4),
+            score=round(float(cand.score), 4),
             paragraph=sents[best].paragraph,
             doc_id=chunk.doc_id,
             first=lo,
             last=hi,
             sentence=best,
             page=self._page(doc, sents[best].start),
+            confidence=round(confidence, 4),
+            evidence=evidence,
         )
+
+
+@dataclass
+class Candidate:
+    """A passage the model has looked at: its features, and its sentences' scores as needed."""
+
+    passage: store.Passage
+    doc: Document
+    features: list[float]  # PASSAGE_FEATURES
+    topic: frozenset[str]
+    local: dict[str, float]
+    _features: dict[int, list[float]]
+    _scores: dict[int, float]
+    best: int = 0
+    score: float = 0.0
+
+    def context_words(self, q: Question) -> set[str]:
+        """The question's words that the passage's article or document holds."""
+        p = self.passage
+        return {
+            t
+            for t in q.core
+            if store.holds(p.article_terms, store.term_hash(t))
+            or store.holds(p.doc_terms, store.term_hash(t))
+        }
+
+    def sentence_features(self, q: Question, s: int) -> list[float]:
+        x = self._features.get(s)
+        if x is None:
+            x = self._features[s] = sentence_features(
+                q, self.doc.sentences, s, self.topic, self.local
+            )
+        return x
+
+    def sentence_score(self, model: Model, q: Question, s: int) -> float:
+        score = self._scores.get(s)
+        if score is None:
+            score = self._scores[s] = model.sentence_score(self.sentence_features(q, s))
+        return score

@@ -1,0 +1,75 @@
+"""The learned ranking model: linear weights over the features, and a calibrated confidence.
+
+The weights are fit on the CMRC 2018 trial set by `train/fit_ranker.py` and shipped as a small
+JSON file beside this module; scoring is a few dot products in plain Python.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "ranker.json"
+
+CONFIDENCE_FEATURES = (
+    "score",  # the passage's model score
+    "margin",  # over the next candidate's
+    "core",  # share of the IDF weight of the question's own words in the passage or headline
+    "s_core",  # ... in the highlighted sentence
+    "s_bigrams",  # share of the question's character pairs in the highlighted sentence
+    "s_type",  # a thing of the asked type in the highlighted sentence
+    "missing",  # the heaviest own word found nowhere in the quote, headline, article or page
+    "page",  # share of the own words' weight found in the quote, headline, article or page
+    "q_missing",  # the heaviest own word not in the quote or headline
+    "words",  # log of the number of the question's own words
+)
+
+
+@dataclass(frozen=True)
+class Model:
+    passage: tuple[float, ...]  # over PASSAGE_FEATURES + TOP_FEATURES
+    sentence: tuple[float, ...]  # over SENTENCE_FEATURES
+    confidence: tuple[float, ...]  # bias, then CONFIDENCE_FEATURES
+    command: str = ""
+
+    def sentence_score(self, x: list[float]) -> float:
+        return sum(w * v for w, v in zip(self.sentence, x, strict=True))
+
+    def passage_score(self, x: list[float]) -> float:
+        return sum(w * v for w, v in zip(self.passage, x, strict=True))
+
+    def probability(self, x: list[float]) -> float:
+        """The chance that a quote holds the answer, from CONFIDENCE_FEATURES."""
+        z = self.confidence[0] + sum(w * v for w, v in zip(self.confidence[1:], x, strict=True))
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def to_json(self) -> str:
+        data = {
+            "command": self.command,
+            "passage": dict(zip(PASSAGE_FEATURES + TOP_FEATURES, self.passage, strict=True)),
+            "sentence": dict(zip(SENTENCE_FEATURES, self.sentence, strict=True)),
+            "confidence": dict(
+                zip(("bias", *CONFIDENCE_FEATURES), self.confidence, strict=True)
+            ),
+        }
+        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_WEIGHTS) -> Model:
+        """A weights file; a feature it does not name weighs nothing."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+
+        def weights(section: str, names: tuple[str, ...]) -> tuple[float, ...]:
+            table = data.get(section, {})
+            return tuple(float(table.get(name, 0.0)) for name in names)
+
+        return cls(
+            weights("passage", PASSAGE_FEATURES + TOP_FEATURES),
+            weights("sentence", SENTENCE_FEATURES),
+            weights("confidence", ("bias", *CONFIDENCE_FEATURES)),
+            str(data.get("command", "")),
+        )

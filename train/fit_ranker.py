@@ -1,0 +1,218 @@
+"""Fit the ranking model's weights on the CMRC 2018 trial set, and write index/ranker.json.
+
+Run from the repository root (about a minute on 2 cores, the same weights every time):
+    .venv/bin/python train/fit_ranker.py [--shared ../shared] [--drop FEATURE ...]
+
+Only the trial set is read: the measuring sets (CMRC dev, the seed questions, the follow-ups)
+never are. Three fits, each on what the one before it made:
+1. The sentence model: among the sentences of a passage that holds the answer, the one that
+   holds it (a softmax over each passage's sentences).
+2. The passage model: among a question's shortlisted passages, one that holds the answer (a
+   softmax over the shortlist), with the best sentence's score as one of its features.
+3. The confidence: the chance that the first quote holds the answer (logistic regression).
+   Its examples are the trial questions asked of an index of half the trial paragraphs, so
+   that half of them have no answer there, and then of the other half; and one word of each
+   question asked alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from index.build import update_index  # noqa: E402
+from index.config import Config  # noqa: E402
+from index.evaluate import GoldQuestion, GoldSet, load_gold, normalize  # noqa: E402
+from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES  # noqa: E402
+from index.ranker import CONFIDENCE_FEATURES, DEFAULT_WEIGHTS, Model  # noqa: E402
+from index.search import SHORTLIST, Searcher  # noqa: E402
+from index.tokenize import Tokenizer  # noqa: E402
+
+SEED = 20261201
+L2 = 1e-3
+STEPS = 3000
+
+
+def _index(gold: GoldSet, names: set[str], folder: Path, config: Config, tok: Tokenizer) -> Path:
+    folder.mkdir()
+    docs = folder / "docs"
+    chosen = GoldSet([], [(n, t) for n, t in gold.documents or [] if n in names])
+    chosen.write_documents(docs)
+    cfg = config.with_index_path(folder / "index")
+    update_index([docs], cfg, tok, progress=False)
+    return cfg.index.path
+
+
+def _holds(text: str, gold: GoldQuestion) -> bool:
+    return any(normalize(a) in normalize(text) for a in gold.answers)
+
+
+def _standardize(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    mean = x.mean(axis=0)
+    std = x.std(axis=0)
+    std[std == 0] = 1.0
+    return (x - mean) / std, mean, std
+
+
+def fit_softmax(groups: list[tuple[np.ndarray, np.ndarray]], keep: np.ndarray) -> np.ndarray:
+    """Weights w that make softmax(X w) of each group put its mass on the rows labelled 1.
+
+    `keep` masks the features in use (a dropped feature weighs 0). Adam on the mean
+    cross-entropy with a little L2; deterministic, since it starts from zero.
+    """
+    x = np.vstack([g for g, _ in groups])
+    xs, _, std = _standardize(x)
+    xs = xs * keep
+    sizes = np.array([len(g) for g, _ in groups])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    target = np.concatenate([y / y.sum() for _, y in groups])
+    w = np.zeros(x.shape[1])
+    m = np.zeros_like(w)
+    v = np.zeros_like(w)
+    for step in range(1, STEPS + 1):
+        z = xs @ w
+        z = z - np.repeat(np.maximum.reduceat(z, starts), sizes)
+        e = np.exp(z)
+        p = e / np.repeat(np.add.reduceat(e, starts), sizes)
+        grad = xs.T @ (p - target) / len(groups) + L2 * w
+        grad *= keep
+        m = 0.9 * m + 0.1 * grad
+        v = 0.999 * v + 0.001 * grad**2
+        w -= 0.05 * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+    return w / std  # a softmax does not change when every row's score shifts by a constant
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Bias and weights of a logistic regression on raw features, by Newton's method."""
+    xs, mean, std = _standardize(x)
+    xs = np.hstack([np.ones((len(xs), 1)), xs * keep])
+    w = np.zeros(xs.shape[1])
+    ridge = np.diag([0.0, *([L2 * len(xs)] * x.shape[1])])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-(xs @ w)))
+        grad = xs.T @ (p - y) + ridge @ w
+        hess = (xs * (p * (1 - p))[:, None]).T @ xs + ridge + 1e-9 * np.eye(len(w))
+        w -= np.linalg.solve(hess, grad)
+    weights = w[1:] / std
+    return np.concatenate([[w[0] - weights @ mean], weights])
+
+
+def sentence_groups(
+    searcher: Searcher, gold: list[GoldQuestion]
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[tuple[GoldQuestion, list]]]:
+    """Training groups for the sentence model, and each question's shortlist for later."""
+    groups = []
+    shortlists = []
+    for g in gold:
+        q, cands, _ = searcher.candidates(g.question, SHORTLIST)
+        shortlists.append((g, q, cands))
+        for c in cands:
+            if c.doc.name != g.doc:
+                continue
+            sents = c.doc.sentences
+            rows = range(c.passage.first, c.passage.last + 1)
+            labels = np.array(
+                [_holds(c.doc.text[sents[s].start : sents[s].stop], g) for s in rows], float
+            )
+            if 0 < labels.sum() < len(labels):
+                x = np.array([c.sentence_features(q, s) for s in rows])
+                groups.append((x, labels))
+    return groups, shortlists
+
+
+def passage_groups(shortlists: list, model: Model) -> list[tuple[np.ndarray, np.ndarray]]:
+    groups = []
+    for g, q, cands in shortlists:
+        rows, labels = [], []
+        for c in cands:
+            sents = c.doc.sentences
+            scores = [
+                model.sentence_score(c.sentence_features(q, s))
+                for s in range(c.passage.first, c.passage.last + 1)
+            ]
+            text = c.doc.text[sents[c.passage.first].start : sents[c.passage.last].stop]
+            rows.append([*c.features, max(scores)])
+            labels.append(c.doc.name == g.doc and _holds(text, g))
+        y = np.array(labels, float)
+        if 0 < y.sum() < len(y):
+            groups.append((np.array(rows), y))
+    return groups
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
+    parser.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS)
+    parser.add_argument("--drop", nargs="*", default=[], help="features to leave out")
+    args = parser.parse_args()
+    names = SENTENCE_FEATURES + PASSAGE_FEATURES + TOP_FEATURES + CONFIDENCE_FEATURES
+    unknown = set(args.drop) - set(names)
+    if unknown:
+        parser.error(f"unknown features: {', '.join(sorted(unknown))}")
+    gold = load_gold(args.shared / "eval" / "cmrc2018_trial.json")
+    config = Config()
+    tok = Tokenizer(config.tokenizer)
+    dropped = set(args.drop)
+
+    def mask(features: tuple[str, ...]) -> np.ndarray:
+        return np.array([f not in dropped for f in features], float)
+
+    with tempfile.TemporaryDirectory(prefix="qabot-fit-") as tmp:
+        weights_file = Path(tmp) / "weights.json"
+        everything = {n for n, _ in gold.documents or []}
+        full = _index(gold, everything, Path(tmp) / "all", config, tok)
+        start = Model.load()  # any weights will do for reading features
+        weights_file.write_text(start.to_json())
+        cfg = replace(config, search=replace(config.search, model=weights_file, min_confidence=0))
+        searcher = Searcher.open(full, cfg, tok)
+
+        groups, shortlists = sentence_groups(searcher, gold.questions)
+        w_sentence = fit_softmax(groups, mask(SENTENCE_FEATURES))
+        print(f"sentence model: {len(groups)} passages", file=sys.stderr)
+        model = replace(start, sentence=tuple(w_sentence))
+        p_groups = passage_groups(shortlists, model)
+        w_passage = fit_softmax(p_groups, mask(PASSAGE_FEATURES + TOP_FEATURES))
+        print(f"passage model: {len(p_groups)} questions", file=sys.stderr)
+        model = replace(model, passage=tuple(w_passage))
+        weights_file.write_text(model.to_json())
+
+        # The confidence: each half of the paragraphs indexed alone, every question asked.
+        ordered = sorted(everything)
+        random.Random(SEED).shuffle(ordered)
+        halves = [set(ordered[: len(ordered) // 2]), set(ordered[len(ordered) // 2 :])]
+        xs, ys = [], []
+        rng = random.Random(SEED)
+        for n, half in enumerate(halves):
+            index_dir = _index(gold, half, Path(tmp) / f"half{n}", cfg, tok)
+            half_searcher = Searcher.open(index_dir, cfg, tok)
+            for g in gold.questions:
+                # The question, and one word of it alone: a line that names a thing but asks
+                # nothing (好的, 收到, 孙权) must not look like a question that was answered.
+                words = [w for w in tok.tokens(g.question) if not w.startswith("#")]
+                fragment = rng.choice(words) if words else ""
+                for text in (g.question, fragment):
+                    results = half_searcher.search(text, 1).results
+                    if not results:
+                        continue
+                    r = results[0]
+                    xs.append(r.evidence)
+                    ys.append(r.doc == g.doc and _holds(r.quote, g))
+        w_conf = fit_logistic(np.array(xs), np.array(ys, float), mask(CONFIDENCE_FEATURES))
+        print(f"confidence: {len(ys)} first quotes, {sum(ys)} hold the answer", file=sys.stderr)
+    command = "train/fit_ranker.py" + "".join(f" --drop {f}" for f in args.drop)
+    model = replace(model, confidence=tuple(w_conf), command=command)
+    args.out.write_text(model.to_json(), encoding="utf-8")
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
