@@ -93,8 +93,10 @@ def main() -> None:
             ("CMRC dev questions over the samples", unanswerable(cmrc), samples),
             ("seed questions over the CMRC dev paragraphs", unanswerable(seeds), wiki),
         ]
-        print(f"weights: {config.search.model or 'shipped'}; min_confidence "
-              f"{config.search.min_confidence}; engine {args.engine}")
+        print(
+            f"weights: {config.search.model or 'shipped'}; min_confidence "
+            f"{config.search.min_confidence}; engine {args.engine}"
+        )
         print("| set | AIQ@1 / AIQ@3 / MRR@10 / HL@1, or abstention |")
         print("| --- | --- |")
         for label, questions, s in rows:

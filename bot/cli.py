@@ -98,6 +98,7 @@ def _result_json(answer: Answer) -> str:
             "quote": r.quote,
             "highlight": r.highlight,
             "score": r.score,
+            "confidence": r.confidence,
             "paragraph": r.paragraph,
             "page": r.page,
         }

@@ -12,7 +12,6 @@ import gc
 import logging
 import os
 import secrets
-import sqlite3
 import statistics
 import threading
 import time
@@ -182,7 +181,7 @@ class AnswerService:
             log.info("the index changed on disk; reloading")
             try:
                 await self.reload()
-            except (IndexUnavailable, sqlite3.Error) as exc:
+            except IndexUnavailable as exc:
                 log.warning("reload failed, still answering from the last index: %s", exc)
 
     async def ask(self, question: str, limit: int) -> Answer:
@@ -191,9 +190,9 @@ class AnswerService:
         start = time.perf_counter()
         try:
             answer = await self._run(lambda: searcher.search(question, limit))
-        except sqlite3.DatabaseError as exc:
+        except IndexUnavailable:
             self._checked = 0.0  # look at the files again at the next question
-            raise IndexUnavailable(f"the index could not be read ({exc})") from exc
+            raise
         self._latencies.append((time.perf_counter() - start) * 1000)
         self._questions += 1
         return answer

@@ -64,7 +64,7 @@ class RankingConfig:
 class SearchConfig:
     # Below this confidence (the chance, calibrated on held-out data, that the first quote
     # holds the answer) the reply is "no relevant passage".
-    min_confidence: float = 0.2
+    min_confidence: float = 0.02
     # A weights file made by train/fit_ranker.py; empty: the one shipped with qabot.
     model: Path | None = None
 
@@ -174,6 +174,8 @@ def parse_config(data: dict[str, Any], base: Path, ignore: tuple[str, ...] = ())
     config = Config(**sections)
     if config.chunking.max_chars < config.chunking.target_chars:
         raise ConfigError("[chunking] max_chars must be at least target_chars")
+    if config.search.min_confidence > 1:
+        raise ConfigError("[search] min_confidence must be between 0 and 1")
     return config
 
 

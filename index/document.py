@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -47,3 +48,5 @@ class Document:
     sentences: list[SentenceInfo] = field(default_factory=list)
     chunks: list[ChunkInfo] = field(default_factory=list)
     id: int = 0  # the index's id for it, once stored
+    # What ranking derives from each sentence once it is loaded (index/features.py: Facts).
+    facts: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)

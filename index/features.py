@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import cached_property
 
 from index.document import SentenceInfo
 
@@ -41,7 +43,6 @@ PASSAGE_FEATURES = (
     "coverage",  # share of the question's IDF weight in the passage or its headline
     "core",  # the same over the question's own words (no cues, no answer-type tokens)
     "context",  # share found only in its article or document
-    "rarest",  # the question's rarest own word is in the passage or its headline
     "relative",  # BM25 score over the best candidate's
     "rank",  # 1 / (1 + the candidate's place in the BM25 order)
 )
@@ -50,10 +51,8 @@ SENTENCE_FEATURES = (
     "s_core",  # the same over the question's own words
     "s_local",  # the same, each word weighed by how rare it is around the sentence
     "s_topic",  # share found only in the headline, which every sentence shares
-    "s_window",  # how tightly the matched words sit: matched words / tokens spanning them
     "s_bigrams",  # share of the question's character pairs in the sentence
     "s_type",  # a thing of the asked type (a number, a date, a place) is in the sentence
-    "s_type_near",  # ... within three words of a question word
     "s_new",  # log of the sentence's words that are not the question's: an answer adds some
     "s_length",  # log of the sentence's length in tokens
     "s_neighbours",  # share of the question's IDF weight in the sentences just before and after
@@ -62,11 +61,6 @@ SENTENCE_FEATURES = (
     "s_count",  # a number, for a question that asks how many
     "s_place",  # a place name, for a question that asks where
     "s_person",  # a title or office, for a question that asks who
-    "s_title",  # a title or office, for a question that asks for one
-    "s_rarest",  # the question's rarest own word is in the sentence
-    "s_subject",  # the question's first own word (mostly what it is about) is in the sentence
-    "s_before",  # share of the question's own words' weight in the sentence before
-    "s_after",  # ... in the sentence after
     "s_focus",  # share of the character pairs around the question word (什么, 哪里) in it
 )
 TOP_FEATURES = ("s_best",)  # the best sentence's model score, added to its passage's
@@ -84,13 +78,21 @@ class Question:
     core_total: float
     asked: str  # "date", "place", "person", "count" or ""
     bigrams: frozenset[str]
-    rarest: str  # the own word of the highest IDF
-    subject: str  # the first own word
     focus: frozenset[str]  # character pairs next to the question word: the answer's setting
+    unknown: frozenset[str]  # words no passage of the index holds
+    specific: dict[str, float]  # each own word's rarity in Chinese at large
+    tags: Mapping[str, str]  # words' parts of speech, to tell places and people
 
     @classmethod
     def make(
-        cls, folded: str, terms: Sequence[str], words: Sequence[str], weights: dict[str, float]
+        cls,
+        folded: str,
+        terms: Sequence[str],
+        words: Sequence[str],
+        weights: dict[str, float],
+        unknown: set[str],
+        specificity: Callable[[str], float],
+        tags: Mapping[str, str],
     ) -> Question:
         """`terms` are all the words searched for; `words` those the question itself holds."""
         asked = next((kind for kind, pattern in ASKED if pattern.search(folded)), "")
@@ -103,14 +105,27 @@ class Question:
             sum(weights[t] for t in core) or 1.0,
             asked,
             _bigrams(core),
-            max(core, key=lambda t: weights[t], default=""),
-            core[0] if core else "",
             _focus(folded),
+            frozenset(unknown),
+            {t: specificity(t) for t in core},
+            tags,
         )
 
-    def share(self, found: set[str]) -> float:
+    def share(self, found: AbstractSet[str]) -> float:
         """The share of the own words' weight that is found."""
-        return sum(self.weights[t] for t in self.core if t in found) / self.core_total
+        w = self.weights
+        return sum([w[t] for t in self.core.intersection(found)]) / self.core_total
+
+    def specific_share(self, found: set[str]) -> float:
+        """The share of the own words' rarity in Chinese at large that is found."""
+        total = sum(self.specific.values()) or 1.0
+        return sum(v for t, v in self.specific.items() if t in found) / total
+
+    def specific_missing(self, found: set[str]) -> float:
+        """The rarity in Chinese at large of the rarest own word not found, over the rarest."""
+        return max((v for t, v in self.specific.items() if t not in found), default=0.0) / (
+            max(self.specific.values(), default=0.0) or 1.0
+        )
 
     def missing(self, found: set[str]) -> float:
         """The weight of the heaviest own word not found, over the heaviest own word's."""
@@ -121,10 +136,10 @@ class Question:
         return lost / top if top > 0 else 0.0
 
 
-_WH = re.compile(
-    r"什么|哪里|哪儿|哪些|哪个|哪一|哪|谁|几|多少|何|怎么|怎样|如何|为什么|为何"
+_WH = re.compile(r"什么|哪里|哪儿|哪些|哪个|哪一|哪|谁|几|多少|何|怎么|怎样|如何|为什么|为何")
+_STOP_CHARS = frozenset(
+    "的了是在和与及或也都就而被把对从向以为于之其这那着过得地所等并又还吗呢吧啊么"
 )
-_STOP_CHARS = frozenset("的了是在和与及或也都就而被把对从向以为于之其这那着过得地所等并又还吗呢吧啊么")
 FOCUS_CHARS = 4
 
 
@@ -149,17 +164,55 @@ def _bigrams(tokens: Sequence[str]) -> frozenset[str]:
     return frozenset(joined[i : i + 2] for i in range(len(joined) - 1))
 
 
-def _is_type(token: str, asked: str) -> bool:
-    if asked == "date":
-        return token in _DATE_UNITS
-    if asked == "count":
-        return bool(_NUMBER.match(token))
+KINDS = ("date", "count", "place", "person")  # each with a feature of its own
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a sentence holds whatever the question: read once per loaded document."""
+
+    tokens: tuple[str, ...]
+    words: frozenset[str]
+    tags: Mapping[str, str]
+    _kinds: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, tokens: tuple[str, ...], tags: Mapping[str, str]) -> Facts:
+        return cls(tokens, frozenset(tokens), tags, {})
+
+    @cached_property
+    def plain(self) -> int:
+        """Tokens that are words, not answer-type tokens."""
+        return sum(1 for t in self.tokens if t[0] != "#")
+
+    @cached_property
+    def bigrams(self) -> frozenset[str]:
+        return _bigrams([t for t in self.tokens if t[0] != "#"])
+
+    def of_kind(self, kind: str) -> tuple[str, ...]:
+        """The sentence's tokens that are things of this kind (numbers, dates, places …)."""
+        found = self._kinds.get(kind)
+        if found is None:
+            if kind == "date" and not self.words & _DATE_UNITS:
+                found = ()
+            elif kind in ("count", "date"):
+                found = tuple(t for t in self.tokens if _NUMBER.match(t))
+            else:
+                found = tuple(t for t in self.tokens if _is_type(t, kind, self.tags))
+            self._kinds[kind] = found
+        return found
+
+
+def _is_type(token: str, asked: str, tags: Mapping[str, str]) -> bool:
+    if len(token) < 2:
+        return False
+    tag = tags.get(token, "")
     if asked == "place":
-        return len(token) >= 2 and token.endswith(_PLACE_END)
+        return tag.startswith("ns") or token.endswith(_PLACE_END)
     if asked == "person":
-        return token in _PERSON_CUES
+        return tag.startswith("nr") or token in _PERSON_CUES
     if asked == "title":
-        return len(token) >= 2 and token.endswith(_TITLE_END)
+        return token.endswith(_TITLE_END)
     return False
 
 
@@ -167,74 +220,55 @@ def sentence_features(
     q: Question,
     sents: Sequence[SentenceInfo],
     s: int,
+    facts: Callable[[int], Facts],
     topic: frozenset[str],
     local: dict[str, float],
 ) -> list[float]:
     """The features of sentence s of a document, in SENTENCE_FEATURES order.
 
-    `topic` holds the headline's words; `local` each question word's rarity around here.
+    `facts` gives a sentence's Facts; `topic` holds the headline's words; `local` each
+    question word's rarity around here.
     """
     sent = sents[s]
     tokens = sent.tokens
-    present = set(tokens)
+    mine = facts(s)
+    present = mine.words
     w = q.weights
+    core_words = q.core
+    coverage = core = local_value = 0.0
+    for t in q.terms:
+        if t in present:
+            weight = w[t]
+            coverage += weight
+            if t in core_words:
+                core += weight
+            if t not in topic:
+                local_value += weight * local.get(t, 1.0)
     total = q.total
-    matched = [t for t in q.terms if t in present]
-    coverage = sum(w[t] for t in matched) / total
-    core = sum(w[t] for t in matched if t in q.core) / q.core_total
-    local_value = sum(w[t] * local.get(t, 1.0) for t in matched if t not in topic) / total
-    topic_only = sum(w[t] for t in q.terms if t in topic and t not in present) / total
-
-    positions = [i for i, t in enumerate(tokens) if t in w and not t.startswith("#")]
-    if positions:
-        span = positions[-1] - positions[0] + 1
-        window = len({tokens[i] for i in positions}) / span
-    else:
-        window = 0.0
-    mine = _bigrams([t for t in tokens if not t.startswith("#")])
-    shared = len(q.bigrams & mine) / len(q.bigrams) if q.bigrams else 0.0
-    focus = len(q.focus & mine) / len(q.focus) if q.focus else 0.0
-    typed = near = 0.0
+    topic_only = sum(w[t] for t in topic.intersection(w) if t not in present) / total
+    shared = len(q.bigrams & mine.bigrams) / len(q.bigrams) if q.bigrams else 0.0
+    focus = len(q.focus & mine.bigrams) / len(q.focus) if q.focus else 0.0
+    typed = 0.0
     if q.asked:
-        if q.asked == "date":
-            typed = float(bool(present & _DATE_UNITS))
-            spots = [i for i, t in enumerate(tokens) if _NUMBER.match(t)] if typed else []
-        else:
-            spots = [i for i, t in enumerate(tokens) if _is_type(t, q.asked) and t not in w]
-            typed = float(bool(spots))
-        if spots and positions:
-            gap = min(abs(a - b) for a in spots for b in positions)
-            near = float(gap <= 3)
-    new = sum(1 for t in tokens if t not in w and not t.startswith("#"))
-    around = set()
+        typed = float(any(t not in w for t in mine.of_kind(q.asked)))
+    new = mine.plain - sum(1 for t in tokens if t in w and t[0] != "#")
+    around: set[str] = set()
     for n in (s - 1, s + 1):
         if 0 <= n < len(sents) and sents[n].article == sent.article:
-            around.update(sents[n].tokens)
-    neighbours = sum(w[t] for t in q.terms if t in around and t not in present) / total
+            around |= facts(n).words
+    neighbours = sum(w[t] for t in around.intersection(w) if t not in present) / total
     first = float(s == 0 or sents[s - 1].paragraph != sent.paragraph)
-    kinds = [float(typed and q.asked == kind) for kind in ("date", "count", "place", "person", "title")]
-    side = []
-    for n in (s - 1, s + 1):
-        if 0 <= n < len(sents) and sents[n].article == sent.article:
-            side.append(q.share(set(sents[n].tokens)))
-        else:
-            side.append(0.0)
     return [
-        coverage,
-        core,
-        local_value,
+        coverage / total,
+        core / q.core_total,
+        local_value / total,
         topic_only,
-        window,
         shared,
         typed,
-        near,
         math.log1p(new),
         math.log1p(len(tokens)),
         neighbours,
         first,
-        *kinds,
-        float(q.rarest in present),
-        float(q.subject in present),
-        *side,
+        *(typed if q.asked == kind else 0.0 for kind in KINDS),
         focus,
     ]

@@ -16,7 +16,7 @@ from index.build import (
     require_current,
 )
 from index.config import Config
-from index.search import Searcher
+from index.search import Searcher, unreadable_as_unavailable
 from index.tantivy_engine import EngineBehind
 from index.tokenize import Tokenizer
 
@@ -69,4 +69,5 @@ class Library:
 
     def generation(self) -> int:
         """Changes whenever anyone commits a change, `qabot index` in another process included."""
-        return index_generation(self.config)
+        with unreadable_as_unavailable():
+            return index_generation(self.config)

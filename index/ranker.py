@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,10 @@ CONFIDENCE_FEATURES = (
     "missing",  # the heaviest own word found nowhere in the quote, headline, article or page
     "page",  # share of the own words' weight found in the quote, headline, article or page
     "q_missing",  # the heaviest own word not in the quote or headline
+    "unknown",  # share of the own words' weight that no passage of the index holds
+    "g_quote",  # share of the own words' rarity in Chinese at large in the quote or headline
+    "g_page",  # ... in the quote, headline, article or page
+    "g_missing",  # the rarest own word found nowhere there, against the rarest own word
     "words",  # log of the number of the question's own words
 )
 
@@ -37,14 +42,14 @@ class Model:
     command: str = ""
 
     def sentence_score(self, x: list[float]) -> float:
-        return sum(w * v for w, v in zip(self.sentence, x, strict=True))
+        return sum(map(operator.mul, self.sentence, x))
 
     def passage_score(self, x: list[float]) -> float:
-        return sum(w * v for w, v in zip(self.passage, x, strict=True))
+        return sum(map(operator.mul, self.passage, x))
 
     def probability(self, x: list[float]) -> float:
         """The chance that a quote holds the answer, from CONFIDENCE_FEATURES."""
-        z = self.confidence[0] + sum(w * v for w, v in zip(self.confidence[1:], x, strict=True))
+        z = self.confidence[0] + sum(map(operator.mul, self.confidence[1:], x))
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_json(self) -> str:
@@ -52,9 +57,7 @@ class Model:
             "command": self.command,
             "passage": dict(zip(PASSAGE_FEATURES + TOP_FEATURES, self.passage, strict=True)),
             "sentence": dict(zip(SENTENCE_FEATURES, self.sentence, strict=True)),
-            "confidence": dict(
-                zip(("bias", *CONFIDENCE_FEATURES), self.confidence, strict=True)
-            ),
+            "confidence": dict(zip(("bias", *CONFIDENCE_FEATURES), self.confidence, strict=True)),
         }
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 

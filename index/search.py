@@ -11,6 +11,8 @@ import math
 import sqlite3
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from index.build import require_current
 from index.config import Config
 from index.document import Document
 from index.engine import Engine, chosen, layout, ranked_tokens
-from index.features import Question, sentence_features
+from index.features import Facts, Question, sentence_features
 from index.memory_engine import MemoryEngine
 from index.quote import span_text
 from index.ranker import DEFAULT_WEIGHTS, Model
@@ -27,7 +29,8 @@ from index.tantivy_engine import TantivyEngine
 from index.tokenize import Tokenizer, fold, question_cues
 
 RERANK = 50  # passages the engine returns, re-ranked with their article and document context
-SHORTLIST = 10  # of those, the best that the model reads sentence by sentence
+CANDIDATES = 30  # of those, the best that may be quoted
+SHORTLIST = 4  # of those, the best that the model reads sentence by sentence and reorders
 MARGIN_ALONE = 5.0  # the margin of a candidate with none after it
 MAX_QUESTION_CHARS = 1000
 NEIGHBOURHOOD = 20
@@ -72,6 +75,15 @@ class Answer:
     note: str = ""  # why the question could not be searched at all, for the user
 
 
+@contextmanager
+def unreadable_as_unavailable() -> Iterator[None]:
+    """SQLite's errors as the one failure the callers handle: the index cannot be read."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise store.IndexUnavailable(f"the index could not be read ({exc})") from exc
+
+
 class Searcher:
     """An opened index: a ranking engine, and the stored rows read as questions need them.
 
@@ -99,6 +111,11 @@ class Searcher:
 
     @classmethod
     def open(cls, index_dir: Path, config: Config, tokenizer: Tokenizer) -> Searcher:
+        with unreadable_as_unavailable():
+            return cls._open(index_dir, config, tokenizer)
+
+    @classmethod
+    def _open(cls, index_dir: Path, config: Config, tokenizer: Tokenizer) -> Searcher:
         conn = store.connect(index_dir)
         try:
             require_current(conn, index_dir, config, tokenizer)
@@ -145,6 +162,18 @@ class Searcher:
                 self._documents.popitem(last=False)
         return doc
 
+    @staticmethod
+    def _facts(doc: Document, q: Question) -> Callable[[int], Facts]:
+        """A sentence's Facts, made once per loaded document."""
+
+        def facts(s: int) -> Facts:
+            found = doc.facts.get(s)
+            if found is None:
+                found = doc.facts[s] = Facts.of(doc.sentences[s].tokens, q.tags)
+            return found  # type: ignore[no-any-return]
+
+        return facts
+
     @property
     def passage_count(self) -> int:
         return self.counts.passages
@@ -160,14 +189,16 @@ class Searcher:
         return doc.text.count("\f", 0, offset) + 1
 
     def sources(self) -> list[DocumentSummary]:
-        return [
-            DocumentSummary(doc_id, name, articles, passages, tuple(titles))
-            for doc_id, name, articles, passages, titles in store.summaries(self._conn())
-        ]
+        with unreadable_as_unavailable():
+            return [
+                DocumentSummary(doc_id, name, articles, passages, tuple(titles))
+                for doc_id, name, articles, passages, titles in store.summaries(self._conn())
+            ]
 
     def context(self, result: Result, max_chars: int) -> Result:
         """The whole paragraphs a result quotes from, cut at sentences if they are too long."""
-        doc = self.document(result.doc_id)
+        with unreadable_as_unavailable():
+            doc = self.document(result.doc_id)
         sents = doc.sentences
         first, last = sents[result.first], sents[result.last]
         lo, hi = result.first, result.last
@@ -192,16 +223,31 @@ class Searcher:
         return self.engine.idf(token)
 
     def search(self, question: str, limit: int | None = None) -> Answer:
+        with unreadable_as_unavailable():
+            return self._search(question, limit)
+
+    def _search(self, question: str, limit: int | None) -> Answer:
         limit = self.config.answers.top_k if limit is None else limit
-        q, candidates, note = self.candidates(question, SHORTLIST)
-        if note:
-            return Answer(question, [], note)
+        ranking = self.candidates(question, SHORTLIST)
+        if ranking.note:
+            return Answer(question, [], ranking.note)
+        q = ranking.question
         results: list[Result] = []
         shown: set[tuple[int, int]] = set()  # (document, sentence) already quoted
-        for n, cand in enumerate(candidates):
+        read = ranking.shortlist
+        floor = self.config.ranking.min_coverage
+
+        def skipped(p: store.Passage, features: list[float]) -> bool:
+            """Quoted whole already, or too far from the question to be quoted at all."""
+            if features[1] < floor:
+                return True
+            return all((p.doc_id, s) in shown for s in range(p.first, p.last + 1))
+
+        for n, cand in enumerate(ranking.ordered(self._candidate, skipped)):
             if len(results) >= limit:
                 break
-            following = candidates[n + 1].score if n + 1 < len(candidates) else None
+            # The margin over the next candidate the model read, if there is one.
+            following = read[n + 1].score if n + 1 < len(read) else None
             result = self._quote(q, cand, following, shown)
             if result is None:
                 continue
@@ -211,30 +257,32 @@ class Searcher:
             shown.update((result.doc_id, s) for s in range(result.first, result.last + 1))
         return Answer(question, results)
 
-    def candidates(
-        self, question: str, shortlist: int
-    ) -> tuple[Question, list[Candidate], str]:
-        """The passages worth quoting, best first by the model, with what it saw of them.
+    def candidates(self, question: str, shortlist: int) -> Ranking:
+        """The passages worth quoting, the best `shortlist` of them ordered by the model.
 
         The engine proposes RERANK passages, scored again with BM25 and their context; the
-        best `shortlist` of those are read sentence by sentence and ordered by the model. The
-        third item says why nothing could be searched, for the user.
+        best `shortlist` of those are read sentence by sentence and ordered by the model, and
+        the next ones up to CANDIDATES follow in their BM25 order, read only if they are
+        quoted. The note says why nothing could be searched, for the user.
         """
-        empty = Question.make("", [], [], {})
+        tok = self.tokenizer
+        empty = Question.make("", [], [], {}, set(), tok.specificity, {})
         if not question.strip():
-            return empty, [], "The question is empty."
+            return Ranking(empty, [], [], "The question is empty.")
         # A question too long to be one is searched by its start, so the search stays fast.
         head = question[:MAX_QUESTION_CHARS]
         folded = fold(head)
-        words = self.tokenizer.tokens(head)
+        words = tok.tokens(head)
         cues = question_cues(folded) if self.config.tokenizer.cues else []
         terms = list(dict.fromkeys(words + cues))
         if not terms:
-            return empty, [], "The question has no words to search for."
+            return Ranking(empty, [], [], "The question has no words to search for.")
         if not self.engine.size:
-            return empty, [], "The index holds no documents yet."
+            return Ranking(empty, [], [], "The index holds no documents yet.")
         weights = {t: self.idf(t) for t in terms}
-        q = Question.make(folded, terms, words, weights)
+        # A word the index has never seen weighs more than any it has.
+        unseen = {t for t, w in weights.items() if w > math.log(self.engine.size + 1) + 1e-9}
+        q = Question.make(folded, terms, words, weights, unseen, tok.specificity, tok.tags)
         hashes = {t: store.term_hash(t) for t in terms}
         probe = self._probe(terms, weights)
         hits = self.engine.top(probe, RERANK)
@@ -253,33 +301,41 @@ class Searcher:
             if rescore:
                 score = self._score(passage, body, head_counts, weights)
             bonus = covered = core = 0.0
+            article: memoryview | None = None
+            page: memoryview | None = None
             for t, h in hashes.items():
                 if body[t] or head_counts[t]:
                     covered += weights[t]
                     core += weights[t] if t in q.core else 0.0
-                elif store.holds(passage.article_terms, h):
+                    continue
+                if t not in q.core:  # a cue or an answer type says nothing of the topic
+                    continue
+                article = article or store.hash_table(passage.article_terms)
+                if store.holds(article, h):
                     bonus += weights[t]
-                elif store.holds(passage.doc_terms, h):
+                    continue
+                page = page or store.hash_table(passage.doc_terms)
+                if store.holds(page, h):
                     bonus += weights[t] / 2
             ranked.append((score + lam * bonus, order, passage, score, covered, core, bonus))
         ranked.sort(key=lambda item: (-item[0], item[1]))
         best = ranked[0][0] if ranked else 1.0
         baseline = BM25PLUS_DELTA * q.total
-        out = []
-        for place, row in enumerate(ranked[:shortlist]):
+        scored = []
+        for place, row in enumerate(ranked[:CANDIDATES]):
             total, _, passage, bm25, covered, core, bonus = row
             features = [
                 (bm25 - baseline) / q.total,
                 covered / q.total,
                 core / q.core_total,
                 bonus / q.total,
-                float(bool(q.rarest) and (passage.count(q.rarest) or q.rarest in passage.context)),
                 total / best if best > 0 else 0.0,
                 1 / (1 + place),
             ]
-            out.append(self._candidate(q, passage, features))
-        out.sort(key=lambda c: -c.score)
-        return q, out, ""
+            scored.append((passage, features))
+        read = [self._candidate(q, passage, features) for passage, features in scored[:shortlist]]
+        read.sort(key=lambda c: -c.score)
+        return Ranking(q, read, scored[shortlist:])
 
     def _candidate(self, q: Question, passage: store.Passage, features: list[float]) -> Candidate:
         """A passage with its sentences scored by the model, and its own score."""
@@ -287,23 +343,21 @@ class Searcher:
         sents = doc.sentences
         # A word in most sentences around here says little about which one answers.
         art = sents[passage.first].article
-        around = [
-            x.tokens
-            for x in sents[
-                max(0, passage.first - NEIGHBOURHOOD) : passage.last + NEIGHBOURHOOD + 1
-            ]
-            if x.article == art
-        ]
+        lo = max(0, passage.first - NEIGHBOURHOOD)
+        hi = min(len(sents), passage.last + NEIGHBOURHOOD + 1)
+        facts = self._facts(doc, q)
+        around = [facts(s).words for s in range(lo, hi) if sents[s].article == art]
         local = {
-            t: math.log((len(around) + 1) / max(1, sum(t in toks for toks in around)))
+            t: math.log((len(around) + 1) / max(1, sum(t in words for words in around)))
             for t in q.weights
         }
-        cand = Candidate(passage, doc, features, frozenset(passage.context), local, {}, {})
+        cand = Candidate(passage, doc, features, frozenset(passage.context), local, facts, {}, {})
         inside = range(passage.first, passage.last + 1)
         best = max(inside, key=lambda s: (cand.sentence_score(self.model, q, s), -s))
         cand.best = best
         cand.score = self.model.passage_score([*features, cand.sentence_score(self.model, q, best)])
         return cand
+
     def _probe(self, terms: list[str], weights: dict[str, float]) -> list[str]:
         """The words that pick candidates: all but those in more than COMMON_POSTINGS passages.
 
@@ -369,12 +423,15 @@ class Searcher:
                 ):
                     first, last = min(lo, s), max(hi, s)
                     if sents[last].stop - sents[first].start <= budget:
-                        # Prefer sentences that match, then the chunk's own, then what follows.
+                        # Prefer sentences that match, the better first; then the chunk's own,
+                        # then what follows.
                         inside = chunk.first <= s <= chunk.last
-                        options.append((value(s), inside, s == hi + 1, s))
+                        matches = cand.sentence_features(q, s)[0] > 0
+                        rank = value(s) if matches else -math.inf
+                        options.append((matches, rank, inside, s == hi + 1, s))
             if not options:
                 break
-            s = max(options)[3]
+            s = max(options)[4]
             lo, hi = min(lo, s), max(hi, s)
         # The answer may sit in a neighbour the window took in: pick the best of the window.
         best = max(range(lo, hi + 1), key=lambda s: (value(s), -s))
@@ -396,6 +453,10 @@ class Searcher:
             q.missing(around),
             q.share(around),
             q.missing(matched),
+            q.share(q.unknown),
+            q.specific_share(matched),
+            q.specific_share(around),
+            q.specific_missing(around),
             math.log1p(len(q.core)),
         )
         confidence = model.probability(list(evidence))
@@ -418,6 +479,27 @@ class Searcher:
 
 
 @dataclass
+class Ranking:
+    """A question's candidates: the shortlist the model ordered, then the rest in BM25 order."""
+
+    question: Question
+    shortlist: list[Candidate]
+    rest: list[tuple[store.Passage, list[float]]]  # passages and their PASSAGE_FEATURES
+    note: str = ""
+
+    def ordered(
+        self,
+        read: Callable[[Question, store.Passage, list[float]], Candidate],
+        skipped: Callable[[store.Passage, list[float]], bool],
+    ) -> Iterator[Candidate]:
+        """The shortlist, then the rest as they are needed, less those `skipped` says."""
+        yield from self.shortlist
+        for passage, features in self.rest:
+            if not skipped(passage, features):
+                yield read(self.question, passage, features)
+
+
+@dataclass
 class Candidate:
     """A passage the model has looked at: its features, and its sentences' scores as needed."""
 
@@ -426,6 +508,7 @@ class Candidate:
     features: list[float]  # PASSAGE_FEATURES
     topic: frozenset[str]
     local: dict[str, float]
+    facts: Callable[[int], Facts]
     _features: dict[int, list[float]]
     _scores: dict[int, float]
     best: int = 0
@@ -445,7 +528,7 @@ class Candidate:
         x = self._features.get(s)
         if x is None:
             x = self._features[s] = sentence_features(
-                q, self.doc.sentences, s, self.topic, self.local
+                q, self.doc.sentences, s, self.facts, self.topic, self.local
             )
         return x
 

@@ -220,8 +220,13 @@ def _hashes(hashes: set[int]) -> bytes:
     return array("I", sorted(hashes)).tobytes()
 
 
-def holds(hashes: bytes, word_hash: int) -> bool:
-    table = memoryview(hashes).cast("I")
+def hash_table(hashes: bytes) -> memoryview:
+    """Stored hashes ready for `holds`: cast once when many words are looked up."""
+    return memoryview(hashes).cast("I")
+
+
+def holds(hashes: bytes | memoryview, word_hash: int) -> bool:
+    table = hashes if isinstance(hashes, memoryview) else hash_table(hashes)
     i = bisect.bisect_left(table, word_hash)
     return i < len(table) and table[i] == word_hash
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 import jieba
 import opencc
@@ -145,6 +148,13 @@ _WORD = re.compile(r"[\w\u3400-\u9fff\uf900-\ufaff]", re.UNICODE)
 
 
 @lru_cache(maxsize=1)
+def _tags() -> Mapping[str, str]:
+    import jieba.posseg  # reads the dictionary's tags once, on first use (about 0.3 s)
+
+    return MappingProxyType(jieba.posseg.dt.word_tag_tab)
+
+
+@lru_cache(maxsize=1)
 def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
@@ -206,6 +216,18 @@ class Tokenizer:
         if self.config.numbers:
             out.extend(answer_type_tokens(folded))
         return out
+
+    def specificity(self, word: str) -> float:
+        """How rare a word is in Chinese at large (jieba's dictionary), whatever is indexed.
+
+        A word jieba does not know (a number, a Latin name) counts as rare as the rarest."""
+        freq = self._jieba.FREQ.get(word) or 1
+        return math.log(self._jieba.total / freq)
+
+    @property
+    def tags(self) -> Mapping[str, str]:
+        """jieba's part of speech of each dictionary word: ns a place, nr a person, t a time."""
+        return _tags()
 
     def query_tokens(self, question: str) -> list[str]:
         """A question's tokens and, when enabled, the words its answer is likely to contain."""

@@ -67,6 +67,13 @@ def index_texts(folder: Path, texts: dict[str, str], config: Config, tokenizer: 
     return Searcher.open(cfg.index.path, cfg, tokenizer)
 
 
+def samples_index(folder: Path, config: Config, tokenizer: Tokenizer) -> Path:
+    """The sample pages indexed under `folder`; the index folder."""
+    cfg = config.with_index_path(folder / "index")
+    update_index([SAMPLES_DIR], cfg, tokenizer, progress=False)
+    return cfg.index.path
+
+
 def with_engine(config: Config, engine: str) -> Config:
     return replace(config, index=replace(config.index, engine=engine))
 

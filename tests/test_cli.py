@@ -58,8 +58,18 @@ def test_batch_json_keeps_input_order_and_survives_odd_questions(tmp_path: Path)
     assert [item["question"] for item in lines] == [q[:10000] for q in questions]
     assert all(set(item) == {"question", "results"} for item in lines)
     first = lines[0]["results"][0]
-    assert set(first) == {"doc", "title", "quote", "highlight", "score", "paragraph", "page"}
+    assert set(first) == {
+        "doc",
+        "title",
+        "quote",
+        "highlight",
+        "score",
+        "confidence",
+        "paragraph",
+        "page",
+    }
     assert first["page"] is None  # a text file has no pages
+    assert 0.02 <= first["confidence"] <= 1
     assert first["doc"] == JINZHONG and "1977年8月" in first["highlight"]
     assert first["highlight"] in first["quote"] and isinstance(first["score"], float)
     assert [len(item["results"]) for item in lines[1:5]] == [0, 0, 0, 0]

@@ -11,6 +11,8 @@ from index import search
 from index.build import update_index
 from index.config import SAMPLES_DIR, Config
 from index.evaluate import evaluate, load_gold, normalize
+from index.features import PASSAGE_FEATURES, TOP_FEATURES
+from index.ranker import Model
 from index.search import Searcher
 from index.tokenize import Tokenizer
 
@@ -74,7 +76,18 @@ def test_city_named_only_elsewhere_in_the_document_decides(
 def test_without_document_context_the_twins_are_a_coin_toss(
     tmp_path: Path, tokenizer: Tokenizer, config: Config
 ) -> None:
-    blind = replace(config, ranking=replace(config.ranking, context_weight=0.0))
+    # The context counts twice: in the BM25 order that shortlists passages, and as a feature
+    # of the model. Without both, the city named only elsewhere on the page decides nothing.
+    model = Model.load()
+    names = PASSAGE_FEATURES + TOP_FEATURES
+    passage = tuple(0.0 if n == "context" else w for n, w in zip(names, model.passage, strict=True))
+    weights = tmp_path / "blind.json"
+    weights.write_text(replace(model, passage=passage).to_json(), encoding="utf-8")
+    blind = replace(
+        config,
+        ranking=replace(config.ranking, context_weight=0.0),
+        search=replace(config.search, model=weights),
+    )
     twins = _twins(tmp_path, tokenizer, blind)
     firsts = {
         twins.search(f"{city}市人大常委会召开了几次常委会会议？").results[0].doc

@@ -34,12 +34,13 @@ from index.config import Config  # noqa: E402
 from index.evaluate import GoldQuestion, GoldSet, load_gold, normalize  # noqa: E402
 from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES  # noqa: E402
 from index.ranker import CONFIDENCE_FEATURES, DEFAULT_WEIGHTS, Model  # noqa: E402
-from index.search import SHORTLIST, Searcher  # noqa: E402
+from index.search import Searcher  # noqa: E402
 from index.tokenize import Tokenizer  # noqa: E402
 
 SEED = 20261201
 L2 = 1e-3
 STEPS = 3000
+TRAIN_SHORTLIST = 10  # passages per question the models learn from; search reads fewer
 
 
 def _index(gold: GoldSet, names: set[str], folder: Path, config: Config, tok: Tokenizer) -> Path:
@@ -113,7 +114,8 @@ def sentence_groups(
     groups = []
     shortlists = []
     for g in gold:
-        q, cands, _ = searcher.candidates(g.question, SHORTLIST)
+        ranking = searcher.candidates(g.question, TRAIN_SHORTLIST)
+        q, cands = ranking.question, ranking.shortlist
         shortlists.append((g, q, cands))
         for c in cands:
             if c.doc.name != g.doc:
@@ -206,8 +208,16 @@ def main() -> None:
                     r = results[0]
                     xs.append(r.evidence)
                     ys.append(r.doc == g.doc and _holds(r.quote, g))
-        w_conf = fit_logistic(np.array(xs), np.array(ys, float), mask(CONFIDENCE_FEATURES))
+        x_conf, y_conf = np.array(xs), np.array(ys, float)
+        w_conf = fit_logistic(x_conf, y_conf, mask(CONFIDENCE_FEATURES))
         print(f"confidence: {len(ys)} first quotes, {sum(ys)} hold the answer", file=sys.stderr)
+        z = w_conf[0] + x_conf @ w_conf[1:]
+        p = 1 / (1 + np.exp(-z))
+        print("min_confidence: right first quotes kept, wrong ones withheld", file=sys.stderr)
+        for t in (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5):
+            kept = (p[y_conf == 1] >= t).mean()
+            held = (p[y_conf == 0] < t).mean()
+            print(f"  {t:.2f}: {kept:.3f} kept, {held:.3f} withheld", file=sys.stderr)
     command = "train/fit_ranker.py" + "".join(f" --drop {f}" for f in args.drop)
     model = replace(model, confidence=tuple(w_conf), command=command)
     args.out.write_text(model.to_json(), encoding="utf-8")

@@ -1,0 +1,73 @@
+"""The scoring of `qabot eval` on hand-made answers, so the quality floors can fail."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from index.evaluate import GoldQuestion, evaluate, load_gold
+from index.search import Answer, Result
+
+
+def _result(doc: str, quote: str, highlight: str = "") -> Result:
+    return Result(doc, "", quote, highlight or quote, 1.0, 1, 0, 0, 0, 0)
+
+
+def _scored(gold: list[GoldQuestion], answers: dict[str, list[Result]]):
+    return evaluate(gold, lambda q: Answer(q, answers[q]))
+
+
+Q = GoldQuestion("1", "长治召开了几次常委会会议？", ("7次",), "a.txt")
+
+
+def test_the_right_quote_from_the_right_document_is_a_hit() -> None:
+    m = _scored([Q], {Q.question: [_result("a.txt", "召开常委会会议7次。")]})
+    assert (m.aiq1, m.aiq3, m.mrr10, m.hl1) == (1.0, 1.0, 1.0, 1.0)
+
+
+def test_the_right_document_with_the_wrong_quote_is_a_miss() -> None:
+    m = _scored([Q], {Q.question: [_result("a.txt", "召开主任会议15次。")]})
+    assert (m.aiq1, m.aiq3, m.mrr10, m.hl1) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_the_right_quote_from_the_wrong_document_is_a_miss() -> None:
+    m = _scored([Q], {Q.question: [_result("b.txt", "召开常委会会议7次。")]})
+    assert (m.aiq1, m.aiq3, m.mrr10, m.hl1) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_a_hit_at_rank_two_counts_for_aiq3_and_half_for_mrr() -> None:
+    results = [_result("a.txt", "召开主任会议15次。"), _result("a.txt", "常委会会议 7 次")]
+    m = _scored([Q], {Q.question: results})
+    assert (m.aiq1, m.aiq3, m.mrr10, m.hl1) == (0.0, 1.0, 0.5, 0.0)
+
+
+def test_a_highlight_that_misses_the_answer_loses_only_hl1() -> None:
+    result = _result("a.txt", "长治市人大常委会。召开常委会会议7次。", "长治市人大常委会。")
+    m = _scored([Q], {Q.question: [result]})
+    assert (m.aiq1, m.hl1) == (1.0, 0.0)
+
+
+def test_traditional_quotes_match_simplified_answers() -> None:
+    m = _scored([Q], {Q.question: [_result("a.txt", "召開常委會會議7次。")]})
+    assert m.aiq1 == 1.0
+
+
+def test_questions_without_answers_score_silence_apart(tmp_path: Path) -> None:
+    lines = [
+        {"id": "1", "question": Q.question, "answers": ["7次"], "doc": "a.txt"},
+        {"id": "2", "question": "你好", "answers": [], "doc": ""},
+        {"id": "3", "question": "今天天气怎么样", "answers": []},
+    ]
+    path = tmp_path / "gold.jsonl"
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), "utf-8")
+    gold = load_gold(path).questions
+    answers = {
+        Q.question: [_result("a.txt", "召开常委会会议7次。")],
+        "你好": [],
+        "今天天气怎么样": [_result("a.txt", "天气晴。")],
+    }
+    m = _scored(gold, answers)
+    # The answerable figures are over the answerable question alone.
+    assert (m.questions, m.aiq1, m.hl1) == (1, 1.0, 1.0)
+    assert (m.unanswerable, m.spoke, m.silent) == (2, 1, 0.5)
+    assert "no passage 0.500 (1 answered)" in m.lines()

@@ -1,0 +1,132 @@
+"""The learned model: its weights file, its confidence, abstaining, and the fitting code."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sqlite3
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.config import Config, ConfigError, parse_config
+from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES
+from index.ranker import CONFIDENCE_FEATURES, DEFAULT_WEIGHTS, Model
+from index.search import Searcher
+from index.store import IndexUnavailable
+from index.tokenize import Tokenizer
+
+from .conftest import CHANGZHI, REPO, samples_index
+
+OFF_TOPIC = ["怎么做红烧肉？", "现在几点了？", "长城有多长？", "香港現在幾點？"]
+
+
+def _fitting():
+    """train/fit_ranker.py as a module: it is a script, not part of the package."""
+    spec = importlib.util.spec_from_file_location("fit_ranker", REPO / "train" / "fit_ranker.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fit_ranker"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_shipped_weights_name_every_feature_and_how_they_were_made() -> None:
+    data = json.loads(DEFAULT_WEIGHTS.read_text(encoding="utf-8"))
+    assert set(data["passage"]) == set(PASSAGE_FEATURES + TOP_FEATURES)
+    assert set(data["sentence"]) == set(SENTENCE_FEATURES)
+    assert set(data["confidence"]) == {"bias", *CONFIDENCE_FEATURES}
+    assert data["command"].startswith("train/fit_ranker.py")
+
+
+def test_a_weights_file_round_trips_and_a_missing_feature_weighs_nothing(tmp_path: Path) -> None:
+    model = Model.load()
+    path = tmp_path / "w.json"
+    path.write_text(model.to_json(), encoding="utf-8")
+    assert Model.load(path) == model
+    data = json.loads(model.to_json())
+    del data["sentence"]["s_local"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert Model.load(path).sentence[SENTENCE_FEATURES.index("s_local")] == 0.0
+
+
+def test_every_result_carries_a_confidence_and_the_first_passes_the_floor(
+    sample_searcher: Searcher,
+) -> None:
+    answer = sample_searcher.search("长治市人大常委会2025年召开了几次常委会会议？")
+    first = answer.results[0]
+    assert first.doc == CHANGZHI and "常委会会议7次" in first.highlight
+    floor = sample_searcher.config.search.min_confidence
+    assert all(0 <= r.confidence <= 1 for r in answer.results)
+    assert first.confidence >= floor
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_off_topic_questions_are_withheld_by_the_confidence(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer, question: str
+) -> None:
+    """They get no passage at the default floor, and the floor is what withholds them."""
+    index_dir = samples_index(tmp_path, config, tokenizer)
+    default = Searcher.open(index_dir, config, tokenizer)
+    assert default.search(question).results == []
+    anything = replace(config, search=replace(config.search, min_confidence=0.0))
+    assert Searcher.open(index_dir, anything, tokenizer).search(question).results
+
+
+def test_a_floor_of_one_withholds_every_answer(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    strict = replace(config, search=replace(config.search, min_confidence=1.0))
+    index_dir = samples_index(tmp_path, config, tokenizer)
+    searcher = Searcher.open(index_dir, strict, tokenizer)
+    assert searcher.search("长治市人大常委会2025年召开了几次常委会会议？").results == []
+
+
+def test_min_confidence_is_a_probability() -> None:
+    assert parse_config({"search": {"min_confidence": 0.3}}, Path()).search.min_confidence == 0.3
+    with pytest.raises(ConfigError, match="min_confidence"):
+        parse_config({"search": {"min_confidence": 3}}, Path())
+
+
+def test_storage_errors_reach_the_caller_as_index_unavailable(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    index_dir = samples_index(tmp_path, config, tokenizer)
+    searcher = Searcher.open(index_dir, config, tokenizer)
+    conn = sqlite3.connect(index_dir / "index.sqlite")
+    conn.execute("DROP TABLE chunks")
+    conn.commit()
+    conn.close()
+    with pytest.raises(IndexUnavailable, match="could not be read"):
+        searcher.search("长治市人大常委会2025年召开了几次常委会会议？")
+    with pytest.raises(IndexUnavailable, match="could not be read"):
+        searcher.sources()
+
+
+def test_the_softmax_fit_puts_the_weight_on_the_feature_that_picks_the_answer() -> None:
+    fit = _fitting()
+    rng = np.random.default_rng(0)
+    groups = []
+    for _ in range(200):
+        x = rng.normal(size=(5, 3))
+        y = np.zeros(5)
+        y[np.argmax(x[:, 1])] = 1  # the second feature alone tells the answer
+        groups.append((x, y))
+    w = fit.fit_softmax(groups, np.ones(3))
+    assert w[1] > 5 * max(abs(w[0]), abs(w[2]))
+    dropped = fit.fit_softmax(groups, np.array([1.0, 0.0, 1.0]))
+    assert dropped[1] == 0.0
+
+
+def test_the_logistic_fit_is_calibrated() -> None:
+    fit = _fitting()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4000, 2))
+    p = 1 / (1 + np.exp(-(0.5 + 2 * x[:, 0])))
+    y = (rng.random(4000) < p).astype(float)
+    w = fit.fit_logistic(x, y, np.ones(2))
+    assert w[0] == pytest.approx(0.5, abs=0.2) and w[1] == pytest.approx(2.0, abs=0.3)
+    assert abs(w[2]) < 0.2
