@@ -4,7 +4,9 @@ Run from the repository root (about a minute on 2 cores, the same weights every 
     .venv/bin/python train/fit_ranker.py [--shared ../shared] [--drop FEATURE ...]
 
 Only the trial set is read: the measuring sets (CMRC dev, the seed questions, the follow-ups)
-never are. Three fits, each on what the one before it made:
+never are. The trial paragraphs are indexed among made-up pages drawn from their own words
+(bench/corpus.py), as an archive holds answers among many look-alike passages. Three fits,
+each on what the one before it made:
 1. The sentence model: among the sentences of a passage that holds the answer, the one that
    holds it (a softmax over each passage's sentences).
 2. The passage model: among a question's shortlisted passages, one that holds the answer (a
@@ -27,7 +29,9 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "bench")]
+
+from corpus import Writer, learn, passages  # noqa: E402
 
 from index.build import update_index  # noqa: E402
 from index.config import Config  # noqa: E402
@@ -40,17 +44,34 @@ from index.tokenize import Tokenizer  # noqa: E402
 SEED = 20261201
 L2 = 1e-3
 STEPS = 3000
+DISTRACTORS = 20_000  # passages of made-up pages beside the trial paragraphs, as in an archive
 TRAIN_SHORTLIST = 10  # passages per question the models learn from; search reads fewer
 
 
-def _index(gold: GoldSet, names: set[str], folder: Path, config: Config, tok: Tokenizer) -> Path:
+def _index(
+    gold: GoldSet, names: set[str], extra: Path, folder: Path, config: Config, tok: Tokenizer
+) -> Path:
+    """The named paragraphs and the files in `extra`, indexed in a new folder."""
     folder.mkdir()
     docs = folder / "docs"
     chosen = GoldSet([], [(n, t) for n, t in gold.documents or [] if n in names])
     chosen.write_documents(docs)
     cfg = config.with_index_path(folder / "index")
-    update_index([docs], cfg, tok, progress=False)
+    update_index([docs, extra], cfg, tok, progress=False)
     return cfg.index.path
+
+
+def _distractors(gold: GoldSet, folder: Path, target: int, config: Config) -> None:
+    """Made-up pages from a bigram model of the trial paragraphs: words that look like the
+    answers' in sentences that answer nothing, so the models learn to rank among many."""
+    folder.mkdir()
+    writer = Writer(learn([text for _, text in gold.documents or []]), seed=SEED)
+    count = n = 0
+    while count < target:
+        text = writer.page()
+        (folder / f"page-{n:05d}.txt").write_text(text, encoding="utf-8")
+        count += passages(text, config.chunking)
+        n += 1
 
 
 def _holds(text: str, gold: GoldQuestion) -> bool:
@@ -155,6 +176,7 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     parser.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS)
     parser.add_argument("--drop", nargs="*", default=[], help="features to leave out")
+    parser.add_argument("--distractors", type=int, default=DISTRACTORS, metavar="PASSAGES")
     args = parser.parse_args()
     names = SENTENCE_FEATURES + PASSAGE_FEATURES + TOP_FEATURES + CONFIDENCE_FEATURES
     unknown = set(args.drop) - set(names)
@@ -171,13 +193,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="qabot-fit-") as tmp:
         weights_file = Path(tmp) / "weights.json"
         everything = {n for n, _ in gold.documents or []}
-        full = _index(gold, everything, Path(tmp) / "all", config, tok)
+        extra = Path(tmp) / "distractors"
+        _distractors(gold, extra, args.distractors, config)
+        none = Path(tmp) / "none"
+        none.mkdir()
         start = Model.load()  # any weights will do for reading features
         weights_file.write_text(start.to_json())
         cfg = replace(config, search=replace(config.search, model=weights_file, min_confidence=0))
-        searcher = Searcher.open(full, cfg, tok)
-
-        groups, shortlists = sentence_groups(searcher, gold.questions)
+        # The trial paragraphs alone (a small collection) and among the made-up pages (an
+        # archive): the passage order must hold in both.
+        groups, shortlists = [], []
+        for name, others in (("alone", none), ("archive", extra)):
+            index_dir = _index(gold, everything, others, Path(tmp) / name, config, tok)
+            searcher = Searcher.open(index_dir, cfg, tok)
+            more_groups, more_shortlists = sentence_groups(searcher, gold.questions)
+            groups += more_groups
+            shortlists += more_shortlists
         w_sentence = fit_softmax(groups, mask(SENTENCE_FEATURES))
         print(f"sentence model: {len(groups)} passages", file=sys.stderr)
         model = replace(start, sentence=tuple(w_sentence))
@@ -194,7 +225,7 @@ def main() -> None:
         xs, ys = [], []
         rng = random.Random(SEED)
         for n, half in enumerate(halves):
-            index_dir = _index(gold, half, Path(tmp) / f"half{n}", cfg, tok)
+            index_dir = _index(gold, half, none, Path(tmp) / f"half{n}", cfg, tok)
             half_searcher = Searcher.open(index_dir, cfg, tok)
             for g in gold.questions:
                 # The question, and one word of it alone: a line that names a thing but asks
@@ -219,6 +250,8 @@ def main() -> None:
             held = (p[y_conf == 0] < t).mean()
             print(f"  {t:.2f}: {kept:.3f} kept, {held:.3f} withheld", file=sys.stderr)
     command = "train/fit_ranker.py" + "".join(f" --drop {f}" for f in args.drop)
+    if args.distractors != DISTRACTORS:
+        command += f" --distractors {args.distractors}"
     model = replace(model, confidence=tuple(w_conf), command=command)
     args.out.write_text(model.to_json(), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
