@@ -292,7 +292,7 @@ class Searcher:
         rows = store.passages(self._conn(), [pid for _, pid in hits])
         lam = self.config.ranking.context_weight
         ranked = []
-        for order, (score, pid) in enumerate(hits):
+        for score, pid in hits:
             passage = rows.get(pid)
             if passage is None:  # removed since the engine was opened
                 continue
@@ -317,19 +317,27 @@ class Searcher:
                 page = page or store.hash_table(passage.doc_terms)
                 if store.holds(page, h):
                     bonus += weights[t] / 2
-            ranked.append((score + lam * bonus, order, passage, score, covered, core, bonus))
-        ranked.sort(key=lambda item: (-item[0], item[1]))
-        best = ranked[0][0] if ranked else 1.0
+            ranked.append(
+                (score + lam * bonus, passage, score, covered, core, bonus, body, head_counts)
+            )
+        # Ties go by passage id, not by the engine's order, so both engines rank alike.
+        ranked.sort(key=lambda item: (-item[0], item[1].id))
         baseline = BM25PLUS_DELTA * q.total
         scored = []
+        best = 0.0
         for place, row in enumerate(ranked[:CANDIDATES]):
-            total, _, passage, bm25, covered, core, bonus = row
+            _, passage, bm25, covered, core, bonus, body, head_counts = row
+            # The features see BM25Plus as computed here whichever engine ranked, so that both
+            # engines give the model the same numbers (rank-bm25 leaves out unknown words).
+            if not rescore:
+                bm25 = self._score(passage, body, head_counts, weights)
+            best = best or bm25 + lam * bonus
             features = [
                 (bm25 - baseline) / q.total,
                 covered / q.total,
                 core / q.core_total,
                 bonus / q.total,
-                total / best if best > 0 else 0.0,
+                (bm25 + lam * bonus) / best if best > 0 else 0.0,
                 1 / (1 + place),
             ]
             scored.append((passage, features))
