@@ -12,11 +12,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import opencc
-
 from index.build import update_index
 from index.config import SAMPLES_DIR, Config, RankingConfig, TokenizerConfig
-from index.evaluate import GoldQuestion, GoldSet, evaluate, load_gold
+from index.evaluate import GoldSet, evaluate, in_traditional, load_gold
 from index.search import Searcher
 from index.tokenize import Tokenizer
 
@@ -74,17 +72,6 @@ def steps() -> list[tuple[str, Config]]:
     return rows
 
 
-def traditional(gold: GoldSet) -> GoldSet:
-    """The same set in traditional characters: documents, questions and answers."""
-    to_trad = opencc.OpenCC("s2t").convert
-    questions = [
-        GoldQuestion(q.id, to_trad(q.question), tuple(to_trad(a) for a in q.answers), q.doc)
-        for q in gold.questions
-    ]
-    documents = [(name, to_trad(text)) for name, text in gold.documents or []]
-    return GoldSet(questions, documents or None)
-
-
 def measure(gold: GoldSet, config: Config, tokenizer: Tokenizer) -> tuple[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         source = SAMPLES_DIR
@@ -115,7 +102,7 @@ def main() -> None:
         cmrc_figures, ms = measure(cmrc, config, tok)
         print(f"| {label} | {seed_figures} | {cmrc_figures} | {ms:.1f} |", flush=True)
     tok = tokenizers[Config().tokenizer]
-    figures, ms = measure(traditional(cmrc), Config(), tok)
+    figures, ms = measure(in_traditional(cmrc), Config(), tok)
     print(f"| defaults, CMRC dev in traditional characters | | {figures} | {ms:.1f} |")
 
 

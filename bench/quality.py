@@ -16,27 +16,14 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-import opencc
-
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from index.build import update_index  # noqa: E402
 from index.config import SAMPLES_DIR, Config  # noqa: E402
-from index.evaluate import GoldQuestion, GoldSet, Metrics, evaluate, load_gold  # noqa: E402
+from index.evaluate import GoldQuestion, GoldSet, Metrics, evaluate, in_traditional, load_gold  # noqa: E402
 from index.search import Searcher  # noqa: E402
 from index.tokenize import Tokenizer  # noqa: E402
-
-
-def traditional(gold: GoldSet) -> GoldSet:
-    """The same set in traditional characters: documents, questions and answers."""
-    to_trad = opencc.OpenCC("s2t").convert
-    questions = [
-        GoldQuestion(q.id, to_trad(q.question), tuple(to_trad(a) for a in q.answers), q.doc)
-        for q in gold.questions
-    ]
-    documents = [(name, to_trad(text)) for name, text in gold.documents or []]
-    return GoldSet(questions, documents or None)
 
 
 def unanswerable(gold: GoldSet) -> list[GoldQuestion]:
@@ -72,7 +59,7 @@ def main() -> None:
         cmrc_docs = root / "cmrc"
         cmrc.write_documents(cmrc_docs)
         trad_docs = root / "cmrc-traditional"
-        trad = traditional(cmrc)
+        trad = in_traditional(cmrc)
         trad.write_documents(trad_docs)
 
         def searcher(name: str, *sources: Path) -> Searcher:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.search import Answer, Result
-from index.tokenize import simplified
+from index.tokenize import simplified, traditional_converter
 
 _SPACE = re.compile(r"\s+")
 
@@ -72,6 +72,17 @@ class Metrics:
                 f"no passage {self.silent:.3f} ({self.spoke} answered)",
             ]
         return out
+
+
+def in_traditional(gold: GoldSet) -> GoldSet:
+    """The same set in traditional characters, documents, questions and answers alike."""
+    to_trad = traditional_converter().convert
+    questions = [
+        GoldQuestion(q.id, to_trad(q.question), tuple(to_trad(a) for a in q.answers), q.doc)
+        for q in gold.questions
+    ]
+    documents = [(name, to_trad(text)) for name, text in gold.documents or []]
+    return GoldSet(questions, documents or None)
 
 
 def normalize(text: str) -> str:

@@ -163,6 +163,12 @@ def _tags() -> Mapping[str, str]:
 
 
 @lru_cache(maxsize=1)
+def traditional_converter() -> opencc.OpenCC:
+    """Simplified to traditional, for making traditional test sets of simplified ones."""
+    return opencc.OpenCC("s2t")
+
+
+@lru_cache(maxsize=1)
 def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 

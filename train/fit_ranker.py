@@ -36,9 +36,14 @@ from corpus import Writer, learn, passages  # noqa: E402
 from index.build import update_index  # noqa: E402
 from index.config import Config  # noqa: E402
 from index.evaluate import GoldQuestion, GoldSet, load_gold, normalize  # noqa: E402
-from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES  # noqa: E402
+from index.features import (  # noqa: E402
+    PASSAGE_FEATURES,
+    SENTENCE_FEATURES,
+    TOP_FEATURES,
+    Question,
+)
 from index.ranker import CONFIDENCE_FEATURES, DEFAULT_WEIGHTS, Model  # noqa: E402
-from index.search import Searcher  # noqa: E402
+from index.search import Candidate, Searcher  # noqa: E402
 from index.tokenize import Tokenizer  # noqa: E402
 
 SEED = 20261201
@@ -128,12 +133,14 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return np.concatenate([[w[0] - weights @ mean], weights])
 
 
-def sentence_groups(
-    searcher: Searcher, gold: list[GoldQuestion]
-) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[tuple[GoldQuestion, list]]]:
+Groups = list[tuple[np.ndarray, np.ndarray]]  # each: features (one row per item), labels
+Shortlists = list[tuple[GoldQuestion, Question, list[Candidate]]]
+
+
+def sentence_groups(searcher: Searcher, gold: list[GoldQuestion]) -> tuple[Groups, Shortlists]:
     """Training groups for the sentence model, and each question's shortlist for later."""
-    groups = []
-    shortlists = []
+    groups: Groups = []
+    shortlists: Shortlists = []
     for g in gold:
         ranking = searcher.candidates(g.question, TRAIN_SHORTLIST)
         q, cands = ranking.question, ranking.shortlist
@@ -152,7 +159,7 @@ def sentence_groups(
     return groups, shortlists
 
 
-def passage_groups(shortlists: list, model: Model) -> list[tuple[np.ndarray, np.ndarray]]:
+def passage_groups(shortlists: Shortlists, model: Model) -> Groups:
     groups = []
     for g, q, cands in shortlists:
         rows, labels = [], []
@@ -202,7 +209,8 @@ def main() -> None:
         cfg = replace(config, search=replace(config.search, model=weights_file, min_confidence=0))
         # The trial paragraphs alone (a small collection) and among the made-up pages (an
         # archive): the passage order must hold in both.
-        groups, shortlists = [], []
+        groups: Groups = []
+        shortlists: Shortlists = []
         for name, others in (("alone", none), ("archive", extra)):
             index_dir = _index(gold, everything, others, Path(tmp) / name, config, tok)
             searcher = Searcher.open(index_dir, cfg, tok)
