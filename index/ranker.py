@@ -53,11 +53,16 @@ class Model:
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_json(self) -> str:
+        """The weights to 8 decimals: sums over sets differ in their last bits between runs."""
+
+        def table(names: tuple[str, ...], values: tuple[float, ...]) -> dict[str, float]:
+            return {n: round(v, 8) for n, v in zip(names, values, strict=True)}
+
         data = {
             "command": self.command,
-            "passage": dict(zip(PASSAGE_FEATURES + TOP_FEATURES, self.passage, strict=True)),
-            "sentence": dict(zip(SENTENCE_FEATURES, self.sentence, strict=True)),
-            "confidence": dict(zip(("bias", *CONFIDENCE_FEATURES), self.confidence, strict=True)),
+            "passage": table(PASSAGE_FEATURES + TOP_FEATURES, self.passage),
+            "sentence": table(SENTENCE_FEATURES, self.sentence),
+            "confidence": table(("bias", *CONFIDENCE_FEATURES), self.confidence),
         }
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 

@@ -19,17 +19,17 @@ def test_example_file_names_every_setting_with_its_default() -> None:
     text = example.read_text(encoding="utf-8")
     config = load_settings(example).engine
     defaults = Config()
-    for section in ("index", "chunking", "tokenizer", "ranking", "answers"):
+    for section in ("index", "chunking", "tokenizer", "ranking", "search", "answers"):
         for f in fields(getattr(defaults, section)):
             assert f"{f.name} =" in text, f"[{section}] {f.name} is not documented"
     for f in fields(TelegramConfig):
         assert f"{f.name} =" in text, f"[telegram] {f.name} is not documented"
-    for section in ("chunking", "tokenizer", "ranking", "answers"):
+    for section in ("chunking", "tokenizer", "ranking", "search", "answers"):
         assert getattr(config, section) == getattr(defaults, section)
     assert config.index.user_dict is None
     assert load_settings(example).telegram == TelegramConfig()
     assert set(tomllib.loads(text)) == {
-        "index", "chunking", "tokenizer", "ranking", "answers", "telegram"
+        "index", "chunking", "tokenizer", "ranking", "search", "answers", "telegram"
     }  # fmt: skip
 
 
