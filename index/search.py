@@ -21,7 +21,13 @@ from index.build import require_current
 from index.config import Config
 from index.document import Document
 from index.engine import Engine, chosen, layout, ranked_tokens
-from index.features import Facts, Question, sentence_features
+from index.features import (
+    PASSAGE_FEATURES,
+    SENTENCE_FEATURES,
+    Facts,
+    Question,
+    sentence_features,
+)
 from index.memory_engine import MemoryEngine
 from index.quote import span_text
 from index.ranker import DEFAULT_WEIGHTS, Model
@@ -32,6 +38,8 @@ RERANK = 50  # passages the engine returns, re-ranked with their article and doc
 CANDIDATES = 30  # of those, the best that may be quoted
 SHORTLIST = 4  # of those, the best that the model reads sentence by sentence and reorders
 MARGIN_ALONE = 5.0  # the margin of a candidate with none after it
+COVERAGE = PASSAGE_FEATURES.index("coverage")
+MATCHED = SENTENCE_FEATURES.index("s_coverage")
 MAX_QUESTION_CHARS = 1000
 NEIGHBOURHOOD = 20
 DOCUMENT_CACHE = 256
@@ -239,7 +247,7 @@ class Searcher:
 
         def skipped(p: store.Passage, features: list[float]) -> bool:
             """Quoted whole already, or too far from the question to be quoted at all."""
-            if features[1] < floor:
+            if features[COVERAGE] < floor:
                 return True
             return all((p.doc_id, s) in shown for s in range(p.first, p.last + 1))
 
@@ -266,9 +274,12 @@ class Searcher:
         quoted. The note says why nothing could be searched, for the user.
         """
         tok = self.tokenizer
-        empty = Question.make("", [], [], {}, set(), tok.specificity, {})
+
+        def nothing(note: str) -> Ranking:
+            return Ranking(Question.make("", [], [], {}, set(), tok.specificity, {}), [], [], note)
+
         if not question.strip():
-            return Ranking(empty, [], [], "The question is empty.")
+            return nothing("The question is empty.")
         # A question too long to be one is searched by its start, so the search stays fast.
         head = question[:MAX_QUESTION_CHARS]
         folded = fold(head)
@@ -276,9 +287,9 @@ class Searcher:
         cues = question_cues(folded) if self.config.tokenizer.cues else []
         terms = list(dict.fromkeys(words + cues))
         if not terms:
-            return Ranking(empty, [], [], "The question has no words to search for.")
+            return nothing("The question has no words to search for.")
         if not self.engine.size:
-            return Ranking(empty, [], [], "The index holds no documents yet.")
+            return nothing("The index holds no documents yet.")
         weights = {t: self.idf(t) for t in terms}
         # A word the index has never seen weighs more than any it has.
         unseen = {t for t, w in weights.items() if w > math.log(self.engine.size + 1) + 1e-9}
@@ -434,7 +445,7 @@ class Searcher:
                         # Prefer sentences that match, the better first; then the chunk's own,
                         # then what follows.
                         inside = chunk.first <= s <= chunk.last
-                        matches = cand.sentence_features(q, s)[0] > 0
+                        matches = cand.sentence_features(q, s)[MATCHED] > 0
                         rank = value(s) if matches else -math.inf
                         options.append((matches, rank, inside, s == hi + 1, s))
             if not options:
@@ -454,10 +465,10 @@ class Searcher:
         evidence = (
             cand.score,
             cand.score - following if following is not None else MARGIN_ALONE,
-            cand.features[2],
-            x[1],
-            x[5],
-            x[6],
+            cand.features[PASSAGE_FEATURES.index("core")],
+            x[SENTENCE_FEATURES.index("s_core")],
+            x[SENTENCE_FEATURES.index("s_bigrams")],
+            x[SENTENCE_FEATURES.index("s_type")],
             q.missing(around),
             q.share(around),
             q.missing(matched),
