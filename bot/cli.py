@@ -104,7 +104,10 @@ def _result_json(answer: Answer) -> str:
         }
         for r in answer.results
     ]
-    return json.dumps({"question": answer.question, "results": results}, ensure_ascii=False)
+    return json.dumps(
+        {"question": answer.question, "answer": answer.short, "results": results},
+        ensure_ascii=False,
+    )
 
 
 def _questions(batch: str) -> Iterator[str]:

@@ -60,9 +60,11 @@ def answer_html(answer: Answer, start: int = 1) -> str:
     """One message: numbered quotes, each with its source; the plain reason when there are none."""
     if not answer.results:
         return escape(f"{NO_ANSWER} {answer.note}".strip())
-    message = ""
+    # The short answer comes first, the quotes after it as its evidence.
+    message = f"<b>{escape(answer.short)}</b>" if answer.short and start == 1 else ""
     for k, result in enumerate(answer.results):
-        part = result_html(start + k, result if k else fitted(result, start, MESSAGE_LIMIT))
+        room = MESSAGE_LIMIT - (utf16_len(message) + 2 if message else 0)
+        part = result_html(start + k, result if k else fitted(result, start, room))
         longer = f"{message}\n\n{part}" if message else part
         if utf16_len(longer) > MESSAGE_LIMIT:
             break

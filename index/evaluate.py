@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.search import Answer, Result
-from index.tokenize import simplified, traditional_converter
+from index.short import asked_kind
+from index.tokenize import fold, simplified, traditional_converter
 
 _SPACE = re.compile(r"\s+")
 
@@ -51,6 +52,11 @@ class Metrics:
     hl1: float
     unanswerable: int = 0
     spoke: int = 0  # unanswerable questions that got a passage anyway
+    # Answerable questions that ask how many, how much, when or which one; of those, how many
+    # got a short answer, and how many of those were right.
+    short_asked: int = 0
+    short_given: int = 0
+    short_right: int = 0
 
     @property
     def silent(self) -> float:
@@ -66,11 +72,16 @@ class Metrics:
                 f"MRR@10 {self.mrr10:.3f}",
                 f"HL@1   {self.hl1:.3f}",
             ]
-        if self.unanswerable:
+        if self.short_asked:
+            given = self.short_given / self.short_asked
+            right = self.short_right / self.short_given if self.short_given else 0.0
             out += [
-                f"unanswerable {self.unanswerable}",
-                f"no passage {self.silent:.3f} ({self.spoke} answered)",
+                f"short-asked {self.short_asked}",
+                f"short-coverage {given:.3f}",
+                f"short-precision {right:.3f}",
             ]
+        if self.unanswerable:
+            out += [f"unanswerable {self.unanswerable}", f"no-passage {self.silent:.3f}"]
         return out
 
 
@@ -125,13 +136,26 @@ def _hit(result: Result, gold: GoldQuestion, text: str) -> bool:
     return result.doc == gold.doc and any(normalize(a) in normalize(text) for a in gold.answers)
 
 
+def _short_hit(short: str, gold: GoldQuestion) -> bool:
+    """A short answer is right when a gold answer holds it or it holds a gold answer."""
+    mine = normalize(short)
+    return any(mine in normalize(a) or normalize(a) in mine for a in gold.answers)
+
+
 def evaluate(gold: list[GoldQuestion], ask: Callable[[str], Answer]) -> Metrics:
     aiq1 = aiq3 = hl1 = rr = 0.0
     answerable = [q for q in gold if q.answers]
     unanswerable = len(gold) - len(answerable)
     spoke = sum(bool(ask(q.question).results) for q in gold if not q.answers)
+    short_asked = short_given = short_right = 0
     for q in answerable:
-        results = ask(q.question).results[:10]
+        answer = ask(q.question)
+        if asked_kind(fold(q.question)):
+            short_asked += 1
+            if answer.short:
+                short_given += 1
+                short_right += _short_hit(answer.short, q)
+        results = answer.results[:10]
         ranks = [k for k, r in enumerate(results, start=1) if _hit(r, q, r.quote)]
         first = ranks[0] if ranks else None
         aiq1 += first == 1
@@ -147,4 +171,7 @@ def evaluate(gold: list[GoldQuestion], ask: Callable[[str], Answer]) -> Metrics:
         hl1 / n,
         unanswerable,
         spoke,
+        short_asked,
+        short_given,
+        short_right,
     )

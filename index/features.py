@@ -105,7 +105,7 @@ class Question:
             sum(weights[t] for t in core) or 1.0,
             asked,
             _bigrams(core),
-            _focus(folded),
+            focus_pairs(folded),
             frozenset(unknown),
             {t: specificity(t) for t in core},
             tags,
@@ -143,7 +143,8 @@ _STOP_CHARS = frozenset(
 FOCUS_CHARS = 4
 
 
-def _focus(folded: str) -> frozenset[str]:
+def focus_pairs(folded: str) -> frozenset[str]:
+    """Character pairs next to the question word (什么, 多少): what the answer is about."""
     m = _WH.search(folded)
     if m is None:
         return frozenset()

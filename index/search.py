@@ -31,6 +31,7 @@ from index.features import (
 from index.memory_engine import MemoryEngine
 from index.quote import span_text
 from index.ranker import DEFAULT_WEIGHTS, Model
+from index.short import short_answer
 from index.tantivy_engine import TantivyEngine
 from index.tokenize import Tokenizer, fold, question_cues
 
@@ -81,6 +82,7 @@ class Answer:
     question: str
     results: list[Result]
     note: str = ""  # why the question could not be searched at all, for the user
+    short: str | None = None  # 7次, 1977年8月: cut from the first highlight (index/short.py)
 
 
 @contextmanager
@@ -263,7 +265,8 @@ class Searcher:
                 break
             results.append(result)
             shown.update((result.doc_id, s) for s in range(result.first, result.last + 1))
-        return Answer(question, results)
+        short = short_answer(question, results[0].highlight, q.weights) if results else None
+        return Answer(question, results, short=short)
 
     def candidates(self, question: str, shortlist: int) -> Ranking:
         """The passages worth quoting, the best `shortlist` of them ordered by the model.

@@ -117,7 +117,7 @@ async def test_private_question_gets_quoted_answer_with_buttons(env: Env) -> Non
     assert call.params["parse_mode"] == "HTML"
     assert call.params["link_preview_options"]["is_disabled"] is True
     text = call.params["text"]
-    assert text.startswith("1. <blockquote>") and "<b>" in text
+    assert text.startswith("<b>7次</b>\n\n1. <blockquote>")
     assert "常委会会议7次" in reply["text"]
     assert f"{CHANGZHI} · 围绕中心依法履职 紧贴民心担当作为 · ¶" in reply["text"]
     buttons = [b for row in reply["reply_markup"]["inline_keyboard"] for b in row]

@@ -56,7 +56,7 @@ def test_batch_json_keeps_input_order_and_survives_odd_questions(tmp_path: Path)
     out = qabot("ask", "--json", "--batch", "-", home=tmp_path, stdin="\n".join(questions) + "\n")
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert [item["question"] for item in lines] == [q[:10000] for q in questions]
-    assert all(set(item) == {"question", "results"} for item in lines)
+    assert all(set(item) == {"question", "answer", "results"} for item in lines)
     first = lines[0]["results"][0]
     assert set(first) == {
         "doc",
@@ -153,8 +153,18 @@ def test_chat_answers_until_an_empty_line(tmp_path: Path) -> None:
 def test_eval_prints_the_figures_for_our_gold_format(tmp_path: Path) -> None:
     out = qabot("eval", str(SEED_QA), home=tmp_path)
     figures = dict(line.split() for line in out.stdout.splitlines()[1:])
-    assert set(figures) == {"questions", "AIQ@1", "AIQ@3", "MRR@10", "HL@1"}
+    assert set(figures) == {
+        "questions",
+        "AIQ@1",
+        "AIQ@3",
+        "MRR@10",
+        "HL@1",
+        "short-asked",
+        "short-coverage",
+        "short-precision",
+    }
     assert float(figures["AIQ@3"]) == 1.0
+    assert float(figures["short-precision"]) == 1.0
 
 
 def test_eval_reads_squad_files(tmp_path: Path) -> None:

@@ -70,4 +70,22 @@ def test_questions_without_answers_score_silence_apart(tmp_path: Path) -> None:
     # The answerable figures are over the answerable question alone.
     assert (m.questions, m.aiq1, m.hl1) == (1, 1.0, 1.0)
     assert (m.unanswerable, m.spoke, m.silent) == (2, 1, 0.5)
-    assert "no passage 0.500 (1 answered)" in m.lines()
+    assert m.lines()[-2:] == ["unanswerable 2", "no-passage 0.500"]
+
+
+def test_short_answers_are_counted_over_the_questions_that_ask_for_one() -> None:
+    gold = [
+        Q,
+        GoldQuestion("2", "长治开了几次主任会议？", ("主任会议15次",), "a.txt"),
+        GoldQuestion("3", "李新文现任什么职务？", ("党委书记",), "a.txt"),
+    ]
+    hit = [_result("a.txt", "召开常委会会议7次、主任会议15次。")]
+    answers = {
+        Q.question: Answer(Q.question, hit, short="7次"),
+        gold[1].question: Answer(gold[1].question, hit, short="7次"),
+        gold[2].question: Answer(gold[2].question, hit, short=None),
+    }
+    m = evaluate(gold, lambda q: answers[q])
+    # Two questions ask for a count; both got one; "7次" is right only for the first.
+    assert (m.short_asked, m.short_given, m.short_right) == (2, 2, 1)
+    assert "short-precision 0.500" in m.lines() and "short-coverage 1.000" in m.lines()

@@ -22,7 +22,7 @@ def test_answer_message_bolds_the_answering_sentence(sample_searcher: Searcher) 
     answer = sample_searcher.search("长治组织了多少次任前法律知识考试？")
     message = answer_html(answer)
     text = check(message)
-    assert message.startswith("1. <blockquote>")
+    assert message.startswith("<b>16次</b>\n\n1. <blockquote>")
     assert "<b>开展宪法宣传周等普法活动，组织任前法律知识考试16次、宪法宣誓38人次；</b>" in message
     assert "003_dbe9603fad007b0c.txt · 围绕中心依法履职 紧贴民心担当作为 · ¶" in text
 
@@ -101,7 +101,7 @@ def test_hostile_unicode_always_makes_a_sendable_message(
 ) -> None:
     highlight = quote[cut % len(quote) :][:80] if quote else ""
     results = [_result(quote, highlight, title=title, doc=doc)] * 3
-    message = answer_html(Answer("q", results))
+    message = answer_html(Answer("q", results, short=highlight[:30] or None))
     check(message)
     message.encode("utf-8")  # what the HTTP request will need
 
@@ -111,4 +111,7 @@ def test_a_result_too_long_for_one_message_is_cut_at_a_sentence_end() -> None:
     long = _result(quote, "答案就在这里。", title="标" * 500, doc="d" * 300 + ".txt")
     text = check(answer_html(Answer("q", [long])))
     assert "答案就在这里。" in text and "句话说了一些别的事情。…" in text
+    # A short answer first still leaves room for the quote.
+    text = check(answer_html(Answer("q", [long], short="7次")))
+    assert text.startswith("7次") and "答案就在这里。" in text
     assert "<b>答案就在这里。</b>" in answer_html(Answer("q", [long]))

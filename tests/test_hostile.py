@@ -322,10 +322,15 @@ def test_answer_html_keeps_as_many_whole_results_as_fit(
 _ITEM = re.compile(r"(\d+)\. <blockquote>(.*?)</blockquote>\n<i>(.*?)</i>", re.S)
 
 
+_SHORT = re.compile(r"<b>[^<]*</b>\n\n")
+
+
 def _items(message: str) -> list[tuple[int, str, str]]:
     """(number, quote, source) of each result in an answer, as the reader sees them."""
-    found = list(_ITEM.finditer(message))
-    assert "\n\n".join(m.group(0) for m in found) == message, "not a list of quoted results"
+    short = _SHORT.match(message)
+    listed = message[short.end() :] if short else message
+    found = list(_ITEM.finditer(listed))
+    assert "\n\n".join(m.group(0) for m in found) == listed, "not a list of quoted results"
     return [
         (int(m.group(1)), html.unescape(re.sub("</?b>", "", m.group(2))), html.unescape(m.group(3)))
         for m in found

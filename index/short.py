@@ -1,0 +1,144 @@
+"""The short answer to a question that asks how many, how much, when or which one (第几).
+
+It is cut from the highlighted sentence, in the document's own script, and only when the
+sentence holds one clear thing of the asked kind beside the question's words; otherwise there
+is none, never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.features import focus_pairs
+from index.tokenize import fold
+
+_DIGIT = r"[0-9０-９]"
+_NUMBER = (
+    rf"(?:{_DIGIT}+(?:[,，]{_DIGIT}{{3}})*(?:[.．]{_DIGIT}+)?|[零〇一二两三四五六七八九十百千]+)"
+)
+_SCALE = r"(?:[万萬亿億])?"
+_MEASURES = (
+    "平方公里|平方千米|平方米|公里|千米|厘米|公分|毫米|公斤|千克|公顷|万元|亿元|"
+    "小时|分钟|个月|人次|"
+    "米|克|吨|元|亩|岁|年|天|秒|%|％|人|名|个|個|件|次|所|家|座|条|條|项|項|部|本|户|戶|"
+    "册|冊|层|層|届|屆|期|场|場|辆|輛|台|臺|股|只|隻|头|頭|首|篇|章|批|支|队|隊|枚|颗|顆|"
+    "种|種|类|類|位|间|間|栋|棟|所|处|處|张|張|倍|块|塊|份|站"
+)
+_COUNT = re.compile(rf"(?:约|約|近|超过|超過)?{_NUMBER}{_SCALE}(?:余|餘|多)?(?:{_MEASURES})")
+_AMOUNT = re.compile(rf"{_NUMBER}{_SCALE}(?:余|餘|多)?(?:{_MEASURES})?")
+_YEAR = rf"(?:{_DIGIT}{{4}}|[零〇一二三四五六七八九]{{4}})年"
+_MONTH_DAY = rf"{_DIGIT}{{1,2}}月(?:{_DIGIT}{{1,2}}[日号號])?"
+_DATE = re.compile(
+    rf"(?:{_YEAR}(?:{_MONTH_DAY})?|{_MONTH_DAY})"
+    rf"(?:[至到\-—~－](?:{_YEAR})?(?:{_DIGIT}{{1,2}}月)?{_DIGIT}{{1,2}}[日号號])?"
+)
+_ORDINAL = re.compile(r"第[0-9０-９零〇一二两三四五六七八九十百千]+[\u4e00-\u9fff]?")
+_CLAUSE = re.compile(r"[，,、；;：:。！？!?（）()]")
+
+# What a question asks for, from its folded text; a date question may name what it wants of
+# the date (a day, a month, a year), and then the answer must hold it.
+_ASKS_DATE = re.compile(
+    r"什么时候|何时|几时|哪一?年|何年|哪一?天|几月|几日|几号|什么时间|哪个时间|日期|年份"
+)
+_DATE_PARTS = (
+    (re.compile(r"哪一?天|几日|几号|日期"), ("日", "号", "號")),
+    (re.compile(r"几月"), ("月",)),
+    (re.compile(r"哪一?年|何年|年份"), ("年",)),
+)
+_YEAR_ONLY = re.compile(rf"^{_YEAR}$")
+_ASKS_ORDINAL = re.compile(r"第几")
+_ASKS_UNIT = re.compile(r"(?:几|多少)(?:余|多)?([\u4e00-\u9fff])")
+_ASKS_AMOUNT = re.compile(r"多少|多大|多高|多长|多重|多远|多久|几")
+
+
+def asked_kind(folded_question: str) -> str:
+    """ "date", "ordinal", "count" or "amount" for the questions a short answer fits, else ""."""
+    if _ASKS_ORDINAL.search(folded_question):
+        return "ordinal"
+    if _ASKS_DATE.search(folded_question):
+        return "date"
+    if _ASKS_AMOUNT.search(folded_question):
+        return "count" if _unit(folded_question) else "amount"
+    return ""
+
+
+def _unit(folded_question: str) -> str:
+    m = _ASKS_UNIT.search(folded_question)
+    if m is None:
+        return ""
+    unit = m.group(1)
+    return unit if re.fullmatch(_MEASURES, unit) else ""
+
+
+@dataclass(frozen=True)
+class _Found:
+    start: int
+    stop: int
+    text: str
+
+
+def short_answer(question: str, sentence: str, weights: dict[str, float]) -> str | None:
+    """The one thing of the asked kind in `sentence` that sits beside the question's words.
+
+    `weights` are the question's words with their IDF: the clause around a candidate that holds
+    the most of that weight wins, and a tie between two candidates means no short answer.
+    """
+    folded = fold(question)
+    kind = asked_kind(folded)
+    if not kind:
+        return None
+    found = _candidates(kind, folded, sentence)
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0].text
+    # The words next to the question word (多少次主任会议 → 主任会议) say which one it is first,
+    # then all the question's words.
+    pairs = focus_pairs(folded)
+    ranked = sorted(
+        ((_beside(sentence, f, pairs, weights), f) for f in found), key=lambda x: x[0], reverse=True
+    )
+    (best, chosen), (second, _) = ranked[0], ranked[1]
+    return chosen.text if best > second else None
+
+
+def _candidates(kind: str, folded_question: str, sentence: str) -> list[_Found]:
+    if kind == "date":
+        pattern = _DATE
+        parts = next((p for asks, p in _DATE_PARTS if asks.search(folded_question)), ())
+    elif kind == "ordinal":
+        pattern = _ORDINAL
+    elif kind == "count":
+        pattern = _COUNT
+        unit = _unit(folded_question)
+    else:
+        pattern = _AMOUNT
+    found = []
+    for m in pattern.finditer(sentence):
+        text = m.group(0)
+        folded = fold(text)
+        if kind == "date" and parts and not any(p in folded for p in parts):
+            continue
+        if kind == "count" and not folded.endswith((unit, unit + "次")):
+            continue
+        if kind == "amount" and (not re.search(r"[0-9]", folded) or _YEAR_ONLY.match(text)):
+            continue  # a bare numeral word (一些, 十分) or a year is not an amount
+        found.append(_Found(m.start(), m.end(), text))
+    return found
+
+
+def _beside(
+    sentence: str, found: _Found, pairs: frozenset[str], weights: dict[str, float]
+) -> tuple[int, float]:
+    """How much of the question the clause holding the candidate says: the character pairs
+    next to the question word it holds, then the IDF weight of the question's words in it."""
+    start = found.start
+    while start > 0 and not _CLAUSE.match(sentence[start - 1]):
+        start -= 1
+    stop = found.stop
+    while stop < len(sentence) and not _CLAUSE.match(sentence[stop]):
+        stop += 1
+    clause = fold(sentence[start:stop])
+    near = sum(1 for pair in pairs if pair in clause)
+    return near, sum(w for t, w in weights.items() if not t.startswith("#") and t in clause)

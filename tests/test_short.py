@@ -1,0 +1,77 @@
+"""Short answers: the asked thing cut from the highlighted sentence, or none at all."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.format import answer_html
+from index.search import Searcher
+from index.short import asked_kind, short_answer
+
+from .telegram_html import check
+from .test_cli import qabot
+
+# IDF-like weights: the test only needs the question's words to count.
+W = {"常委会": 2.0, "会议": 1.5, "主任": 2.5, "召开": 1.0, "面积": 2.0, "总面积": 3.0}
+TWO_COUNTS = "召开常委会会议7次、主任会议15次，制定地方性法规1件。"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("召开了几次常委会会议？", "count"),
+        ("总面积是多少？", "amount"),
+        ("哪天召开的？", "date"),
+        ("李新文是哪年出生的？", "date"),
+        ("她是第几位皇后？", "ordinal"),
+        ("李新文现任什么职务？", ""),
+        ("你好", ""),
+    ],
+)
+def test_the_kind_of_question(question: str, kind: str) -> None:
+    assert asked_kind(question) == kind
+
+
+def test_the_count_beside_the_asked_words_wins() -> None:
+    assert short_answer("召开了几次常委会会议？", TWO_COUNTS, W) == "7次"
+    assert short_answer("开了多少次主任会议？", TWO_COUNTS, W) == "15次"
+    assert short_answer("制定了几件地方性法规？", TWO_COUNTS, W) == "1件"
+
+
+def test_two_candidates_nothing_tells_apart_give_no_short_answer() -> None:
+    assert short_answer("开了几次会？", "上午开会2次，下午开会3次。", {"开会": 1.0}) is None
+
+
+def test_a_day_is_not_a_year_and_a_year_is_not_an_amount() -> None:
+    sentence = "1月7日,2026年立法工作推进会召开。"
+    assert short_answer("推进会是哪天召开的？", sentence, {"推进会": 2.0, "召开": 1.0}) == "1月7日"
+    sentence = "旅游区于2003年开始兴建，总面积为1.44平方公里。"
+    assert short_answer("旅游区的总面积是多少？", sentence, W) == "1.44平方公里"
+
+
+def test_a_sentence_without_the_asked_kind_gives_none() -> None:
+    assert short_answer("召开了几次常委会会议？", "常委会会议如期召开。", W) is None
+    assert short_answer("李新文现任什么职务？", "李新文现任党委书记。", W) is None
+
+
+def test_traditional_text_keeps_its_script() -> None:
+    sentence = "山東女子學院現有兩個校區，藏書81.6萬冊。"
+    assert short_answer("图书馆藏书量是多少册？", sentence, {"藏书": 2.0}) == "81.6萬冊"
+
+
+def test_the_reply_starts_with_the_short_answer(sample_searcher: Searcher) -> None:
+    answer = sample_searcher.search("长治市人大常委会2025年召开了几次常委会会议？")
+    assert answer.short == "7次"
+    message = answer_html(answer)
+    check(message)
+    assert message.startswith("<b>7次</b>\n\n1. <blockquote>")
+    assert sample_searcher.search("李新文是哪年出生的？").short == "1977年8月"
+    assert sample_searcher.search("新润喜担任什么职务？").short is None
+
+
+def test_ask_json_carries_the_short_answer(tmp_path) -> None:
+    out = qabot("ask", "--json", "长治组织了多少次任前法律知识考试？", home=tmp_path)
+    item = json.loads(out.stdout)
+    assert item["answer"] == "16次" and "16次" in item["results"][0]["highlight"]
