@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from index.chunk import sentence_spans
@@ -26,19 +27,36 @@ def escape(text: str) -> str:
     return html.escape(_LONE_SURROGATE.sub("\ufffd", text))
 
 
+def _bolded(text: str, highlight: str) -> str:
+    """Text escaped, with its answering sentence in bold."""
+    at = text.find(highlight) if highlight else -1
+    if at < 0:
+        return escape(text)
+    end = at + len(highlight)
+    return escape(text[:at]) + "<b>" + escape(highlight) + "</b>" + escape(text[end:])
+
+
 def _quote_html(result: Result) -> str:
     """The quote with its answering sentence in bold."""
+    return _bolded(result.quote, result.highlight)
+
+
+def _window(result: Result) -> str:
+    """The answering sentence with one sentence around it from the quote: the shorter of the
+    one before and the one after, so the first screen stays short."""
     at = result.quote.find(result.highlight) if result.highlight else -1
     if at < 0:
-        return escape(result.quote)
-    end = at + len(result.highlight)
-    return (
-        escape(result.quote[:at])
-        + "<b>"
-        + escape(result.highlight)
-        + "</b>"
-        + escape(result.quote[end:])
-    )
+        return result.quote
+    spans = sentence_spans(result.quote, 0, len(result.quote))
+    inside = [k for k, (a, b) in enumerate(spans) if a < at + len(result.highlight) and b > at]
+    if not inside:
+        return result.quote
+    first, last = inside[0], inside[-1]
+    around = [k for k in (first - 1, last + 1) if 0 <= k < len(spans)]
+    if around:
+        k = min(around, key=lambda k: (spans[k][1] - spans[k][0], k))
+        first, last = min(first, k), max(last, k)
+    return result.quote[spans[first][0] : spans[last][1]]
 
 
 def source_line(result: Result) -> str:
@@ -50,8 +68,30 @@ def source_line(result: Result) -> str:
 
 
 def result_html(number: int, result: Result) -> str:
+    """A result whole: its quote in a block quote, its source under it."""
     return (
         f"{number}. <blockquote>{_quote_html(result)}</blockquote>\n"
+        f"<i>{escape(source_line(result))}</i>"
+    )
+
+
+def lead_html(number: int, result: Result) -> str:
+    """The first result as a phone shows it: the answering sentence with one sentence around it
+    and the source on the first screen, the whole quote folded in an expandable block quote."""
+    window = _window(result)
+    head = (
+        f"{number}. <blockquote>{_bolded(window, result.highlight)}</blockquote>\n"
+        f"<i>{escape(source_line(result))}</i>"
+    )
+    if window == result.quote:
+        return head
+    return f"{head}\n<blockquote expandable>{_quote_html(result)}</blockquote>"
+
+
+def folded_html(number: int, result: Result) -> str:
+    """A further result: its quote folded, its source under it."""
+    return (
+        f"{number}. <blockquote expandable>{_quote_html(result)}</blockquote>\n"
         f"<i>{escape(source_line(result))}</i>"
     )
 
@@ -63,8 +103,11 @@ def answer_html(answer: Answer, start: int = 1) -> str:
     # The short answer comes first, the quotes after it as its evidence.
     message = f"<b>{escape(answer.short)}</b>" if answer.short and start == 1 else ""
     for k, result in enumerate(answer.results):
-        room = MESSAGE_LIMIT - (utf16_len(message) + 2 if message else 0)
-        part = result_html(start + k, result if k else fitted(result, start, room))
+        if k:
+            part = folded_html(start + k, result)
+        else:
+            room = MESSAGE_LIMIT - (utf16_len(message) + 2 if message else 0)
+            part = lead_html(start, fitted(result, start, room, lead_html))
         longer = f"{message}\n\n{part}" if message else part
         if utf16_len(longer) > MESSAGE_LIMIT:
             break
@@ -76,15 +119,21 @@ def _trimmed(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def fitted(result: Result, number: int, limit: int) -> Result:
-    """A result that fits in `limit`: long names trimmed, the quote cut at a sentence's end."""
-    if utf16_len(result_html(number, result)) <= limit:
+def fitted(
+    result: Result,
+    number: int,
+    limit: int,
+    render: Callable[[int, Result], str] = result_html,
+) -> Result:
+    """A result that `render` fits in `limit`: long names trimmed, the quote cut at a
+    sentence's end."""
+    if utf16_len(render(number, result)) <= limit:
         return result
     result = replace(
         result, doc=_trimmed(result.doc, NAME_LIMIT), title=_trimmed(result.title, NAME_LIMIT)
     )
     quote = result.quote
-    while utf16_len(result_html(number, result)) > limit:
+    while utf16_len(render(number, result)) > limit:
         spans = sentence_spans(quote, 0, len(quote))
         quote = quote[: spans[-2][1]] if len(spans) > 1 else quote[: len(quote) // 2]
         highlight = result.highlight if result.highlight in quote else ""
@@ -97,7 +146,7 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-_TAG = re.compile(r"<(/?)(b|i|blockquote)>")
+_TAG = re.compile(r"<(/?)(b|i|blockquote)(?: expandable)?>")
 
 
 def html_to_terminal(text: str, color: bool) -> str:

@@ -10,8 +10,11 @@ ALLOWED = {
     "blockquote", "tg-spoiler", "span",
 }  # fmt: skip
 _TOKEN = re.compile(
-    r"<(/?)([a-z-]+)((?:\s+[a-z-]+=\"[^\"<>]*\")*)\s*>|&(#\d+|#x[0-9a-fA-F]+|lt|gt|amp|quot);"
+    r"<(/?)([a-z-]+)((?:\s+[a-z-]+(?:=\"[^\"<>]*\")?)*)\s*>"
+    r"|&(#\d+|#x[0-9a-fA-F]+|lt|gt|amp|quot);"
 )
+# Attributes Telegram takes without a value, and on which tag (Bot API 7.4).
+_BARE = {("blockquote", "expandable")}
 
 
 def check(message: str) -> str:
@@ -28,6 +31,9 @@ def check(message: str) -> str:
             closing, tag = m.group(1) == "/", m.group(2)
             if tag not in ALLOWED:
                 raise ValueError(f"unsupported tag <{tag}>")
+            for name in re.findall(r"\s([a-z-]+)(?=\s|$)", m.group(3) or ""):
+                if closing or (tag, name) not in _BARE:
+                    raise ValueError(f"unsupported attribute {name} on <{tag}>")
             if closing:
                 if not stack or stack.pop() != tag:
                     raise ValueError(f"unbalanced </{tag}>")

@@ -138,9 +138,10 @@ async def test_more_and_context_buttons(env: Env) -> None:
     tg.press_button(chat, user, reply["message_id"], buttons["Context 1"]["callback_data"])
     await tg.await_for(lambda: len(tg.sent_messages(chat["id"])) >= 3)
     context = tg.sent_messages(chat["id"])[-1]
-    first_quote = reply["text"].split("\n2. ")[0].strip().split("\n")[:-1]
-    quote = "".join("".join(first_quote).removeprefix("1. ").split())
-    assert quote in "".join(context["text"].split())
+    lines = reply["text"].split("\n2. ")[0].strip().split("\n")
+    source = next(n for n, line in enumerate(lines) if " · ¶" in line)
+    shown = "".join("".join(lines[:source]).removeprefix("1. ").split())  # the first screen's
+    assert shown in "".join(context["text"].split())
     assert len(tg.calls_of("answerCallbackQuery")) == 2
 
 

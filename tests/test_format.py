@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import statistics
 from dataclasses import replace
 
 import pytest
@@ -9,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.format import answer_html, html_to_terminal
+from index.evaluate import load_gold
 from index.search import Answer, Result, Searcher
 
+from .conftest import SEED_QA
 from .telegram_html import check
 
 
@@ -44,7 +48,8 @@ def test_results_that_would_pass_the_limit_are_left_out() -> None:
     results = [_result("长" * 1500, "长" * 10) for _ in range(4)]
     message = answer_html(Answer("q", results))
     check(message)
-    assert message.count("<blockquote>") == 2
+    assert "1. <blockquote>" in message and "2. <blockquote expandable>" in message
+    assert "3. " not in message
 
 
 def test_terminal_rendering_keeps_bold_and_sources() -> None:
@@ -115,3 +120,22 @@ def test_a_result_too_long_for_one_message_is_cut_at_a_sentence_end() -> None:
     text = check(answer_html(Answer("q", [long], short="7次")))
     assert text.startswith("7次") and "答案就在这里。" in text
     assert "<b>答案就在这里。</b>" in answer_html(Answer("q", [long]))
+
+
+def _first_screen(message: str) -> str:
+    """What a phone shows before anything is expanded."""
+    return check(re.sub(r"\n?<blockquote expandable>.*?</blockquote>", "", message, flags=re.S))
+
+
+def test_the_first_screen_is_the_answer_and_its_source(sample_searcher: Searcher) -> None:
+    screens = [
+        _first_screen(answer_html(sample_searcher.search(q.question)))
+        for q in load_gold(SEED_QA).questions
+    ]
+    assert statistics.median(len(s) for s in screens) <= 350
+    answer = sample_searcher.search("长治组织了多少次任前法律知识考试？")
+    first = _first_screen(answer_html(answer))
+    assert first.startswith("16次\n\n1. ") and "组织任前法律知识考试16次" in first
+    assert "003_dbe9603fad007b0c.txt · " in first
+    # Results 2 and 3 are folded: their quotes are not on the first screen.
+    assert answer.results[1].highlight not in first

@@ -23,7 +23,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.format import MESSAGE_LIMIT, NAME_LIMIT, answer_html, fitted, result_html, utf16_len
+from bot.format import (
+    MESSAGE_LIMIT,
+    NAME_LIMIT,
+    answer_html,
+    fitted,
+    folded_html,
+    result_html,
+    utf16_len,
+)
 from bot.handlers import CONTEXT_CHARS, FAILED
 from index import store, tantivy_engine
 from index.build import parse, update_index, upload_source
@@ -313,28 +321,44 @@ def test_answer_html_keeps_as_many_whole_results_as_fit(
     for (_, shown, _), quote in zip(items[1:], quotes[1:], strict=False):
         assert shown == _sendable(quote)
     if len(items) < len(results):
-        following = result_html(start + len(items), results[len(items)])
+        following = folded_html(start + len(items), results[len(items)])
         assert utf16_len(f"{message}\n\n{following}") > MESSAGE_LIMIT
 
 
 # ----- answers from a real index of hostile documents -----------------------------------------
 
-_ITEM = re.compile(r"(\d+)\. <blockquote>(.*?)</blockquote>\n<i>(.*?)</i>", re.S)
-
-
+_LEAD = re.compile(
+    r"(\d+)\. <blockquote>(.*?)</blockquote>\n<i>(.*?)</i>"
+    r"(?:\n<blockquote expandable>(.*?)</blockquote>)?",
+    re.S,
+)
+_FOLDED = re.compile(r"(\d+)\. <blockquote expandable>(.*?)</blockquote>\n<i>(.*?)</i>", re.S)
 _SHORT = re.compile(r"<b>[^<]*</b>\n\n")
 
 
+def _plain(part: str) -> str:
+    return html.unescape(re.sub("</?b>", "", part))
+
+
 def _items(message: str) -> list[tuple[int, str, str]]:
-    """(number, quote, source) of each result in an answer, as the reader sees them."""
+    """(number, whole quote, source) of each result in an answer, as the reader sees them: the
+    first with its answering sentences shown and the whole quote folded, the rest folded."""
     short = _SHORT.match(message)
-    listed = message[short.end() :] if short else message
-    found = list(_ITEM.finditer(listed))
-    assert "\n\n".join(m.group(0) for m in found) == listed, "not a list of quoted results"
-    return [
-        (int(m.group(1)), html.unescape(re.sub("</?b>", "", m.group(2))), html.unescape(m.group(3)))
-        for m in found
-    ]
+    pos = short.end() if short else 0
+    lead = _LEAD.match(message, pos)
+    assert lead is not None, "no first result"
+    shown, folded = _plain(lead.group(2)), lead.group(4)
+    quote = _plain(folded) if folded is not None else shown
+    assert shown.removesuffix("…") in quote, "the first screen is not part of the quote"
+    found = [(int(lead.group(1)), quote, _plain(lead.group(3)))]
+    pos = lead.end()
+    while pos < len(message):
+        assert message.startswith("\n\n", pos), "not a list of quoted results"
+        more = _FOLDED.match(message, pos + 2)
+        assert more is not None, "not a list of quoted results"
+        found.append((int(more.group(1)), _plain(more.group(2)), _plain(more.group(3))))
+        pos = more.end()
+    return found
 
 
 def _bold(message: str) -> list[str]:
