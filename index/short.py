@@ -91,16 +91,16 @@ def short_answer(question: str, sentence: str, weights: dict[str, float]) -> str
     found = _candidates(kind, folded, sentence)
     if not found:
         return None
-    if len(found) == 1:
-        return found[0].text
     # The words next to the question word (多少次主任会议 → 主任会议) say which one it is first,
-    # then all the question's words.
+    # then all the question's words; a candidate whose clause holds none of them is not meant.
     pairs = focus_pairs(folded)
     ranked = sorted(
         ((_beside(sentence, f, pairs, weights), f) for f in found), key=lambda x: x[0], reverse=True
     )
-    (best, chosen), (second, _) = ranked[0], ranked[1]
-    return chosen.text if best > second else None
+    best, chosen = ranked[0]
+    if not any(best) or (len(ranked) > 1 and ranked[1][0] == best):
+        return None
+    return chosen.text
 
 
 def _candidates(kind: str, folded_question: str, sentence: str) -> list[_Found]:
@@ -130,15 +130,27 @@ def _candidates(kind: str, folded_question: str, sentence: str) -> list[_Found]:
 
 def _beside(
     sentence: str, found: _Found, pairs: frozenset[str], weights: dict[str, float]
-) -> tuple[int, float]:
+) -> tuple[int, float, int, float]:
     """How much of the question the clause holding the candidate says: the character pairs
-    next to the question word it holds, then the IDF weight of the question's words in it."""
+    next to the question word it holds, then the IDF weight of the question's words in it.
+    A candidate that ends a clause saying nothing of the question (1月7日, 推进会召开) is read
+    with the next clause, after every candidate whose own clause says something."""
     start = found.start
     while start > 0 and not _CLAUSE.match(sentence[start - 1]):
         start -= 1
     stop = found.stop
     while stop < len(sentence) and not _CLAUSE.match(sentence[stop]):
         stop += 1
-    clause = fold(sentence[start:stop])
-    near = sum(1 for pair in pairs if pair in clause)
-    return near, sum(w for t, w in weights.items() if not t.startswith("#") and t in clause)
+    own = _says(sentence[start:stop], pairs, weights)
+    if any(own) or stop > found.stop:
+        return (*own, 0, 0.0)
+    end = stop + 1
+    while end < len(sentence) and not _CLAUSE.match(sentence[end]):
+        end += 1
+    return (0, 0.0, *_says(sentence[stop + 1 : end], pairs, weights))
+
+
+def _says(clause: str, pairs: frozenset[str], weights: dict[str, float]) -> tuple[int, float]:
+    folded = fold(clause)
+    near = sum(1 for pair in pairs if pair in folded)
+    return near, sum(w for t, w in weights.items() if not t.startswith("#") and t in folded)
