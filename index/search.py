@@ -317,22 +317,37 @@ class Searcher:
             bonus = covered = core = 0.0
             article: memoryview | None = None
             page: memoryview | None = None
+            around: set[str] = set()  # the question's own words on the passage's page
             for t, h in hashes.items():
                 if body[t] or head_counts[t]:
                     covered += weights[t]
-                    core += weights[t] if t in q.core else 0.0
+                    if t in q.core:
+                        core += weights[t]
+                        around.add(t)
                     continue
                 if t not in q.core:  # a cue or an answer type says nothing of the topic
                     continue
                 article = article or store.hash_table(passage.article_terms)
                 if store.holds(article, h):
                     bonus += weights[t]
+                    around.add(t)
                     continue
                 page = page or store.hash_table(passage.doc_terms)
                 if store.holds(page, h):
                     bonus += weights[t] / 2
+                    around.add(t)
             ranked.append(
-                (score + lam * bonus, passage, score, covered, core, bonus, body, head_counts)
+                (
+                    score + lam * bonus,
+                    passage,
+                    score,
+                    covered,
+                    core,
+                    bonus,
+                    body,
+                    head_counts,
+                    around,
+                )
             )
         # Ties go by passage id, not by the engine's order, so both engines rank alike.
         ranked.sort(key=lambda item: (-item[0], item[1].id))
@@ -340,7 +355,7 @@ class Searcher:
         scored = []
         best = 0.0
         for place, row in enumerate(ranked[:CANDIDATES]):
-            _, passage, bm25, covered, core, bonus, body, head_counts = row
+            _, passage, bm25, covered, core, bonus, body, head_counts, around = row
             # The features see BM25Plus as computed here whichever engine ranked, so that both
             # engines give the model the same numbers (rank-bm25 leaves out unknown words).
             if not rescore:
@@ -354,12 +369,14 @@ class Searcher:
                 (bm25 + lam * bonus) / best if best > 0 else 0.0,
                 1 / (1 + place),
             ]
-            scored.append((passage, features))
-        read = [self._candidate(q, passage, features) for passage, features in scored[:shortlist]]
+            scored.append((passage, features, frozenset(around)))
+        read = [self._candidate(q, *row) for row in scored[:shortlist]]
         read.sort(key=lambda c: -c.score)
         return Ranking(q, read, scored[shortlist:])
 
-    def _candidate(self, q: Question, passage: store.Passage, features: list[float]) -> Candidate:
+    def _candidate(
+        self, q: Question, passage: store.Passage, features: list[float], on_page: frozenset[str]
+    ) -> Candidate:
         """A passage with its sentences scored by the model, and its own score."""
         doc = self.document(passage.doc_id)
         sents = doc.sentences
@@ -373,7 +390,9 @@ class Searcher:
             t: math.log((len(around) + 1) / max(1, sum(t in words for words in around)))
             for t in q.weights
         }
-        cand = Candidate(passage, doc, features, frozenset(passage.context), local, facts, {}, {})
+        cand = Candidate(
+            passage, doc, features, on_page, frozenset(passage.context), local, facts, {}, {}
+        )
         inside = range(passage.first, passage.last + 1)
         best = max(inside, key=lambda s: (cand.sentence_score(self.model, q, s), -s))
         cand.best = best
@@ -464,7 +483,7 @@ class Searcher:
         if coverage < self.config.ranking.min_coverage:
             return None
         x = cand.sentence_features(q, best)
-        around = matched | cand.context_words(q)
+        around = matched | cand.on_page
         evidence = (
             cand.score,
             cand.score - following if following is not None else MARGIN_ALONE,
@@ -506,19 +525,20 @@ class Ranking:
 
     question: Question
     shortlist: list[Candidate]
-    rest: list[tuple[store.Passage, list[float]]]  # passages and their PASSAGE_FEATURES
+    # The next passages, each with its PASSAGE_FEATURES and the question's own words its page holds.
+    rest: list[tuple[store.Passage, list[float], frozenset[str]]]
     note: str = ""
 
     def ordered(
         self,
-        read: Callable[[Question, store.Passage, list[float]], Candidate],
+        read: Callable[[Question, store.Passage, list[float], frozenset[str]], Candidate],
         skipped: Callable[[store.Passage, list[float]], bool],
     ) -> Iterator[Candidate]:
         """The shortlist, then the rest as they are needed, less those `skipped` says."""
         yield from self.shortlist
-        for passage, features in self.rest:
+        for passage, features, on_page in self.rest:
             if not skipped(passage, features):
-                yield read(self.question, passage, features)
+                yield read(self.question, passage, features, on_page)
 
 
 @dataclass
@@ -528,6 +548,7 @@ class Candidate:
     passage: store.Passage
     doc: Document
     features: list[float]  # PASSAGE_FEATURES
+    on_page: frozenset[str]  # the question's own words in the passage, its article or its page
     topic: frozenset[str]
     local: dict[str, float]
     facts: Callable[[int], Facts]
@@ -535,16 +556,6 @@ class Candidate:
     _scores: dict[int, float]
     best: int = 0
     score: float = 0.0
-
-    def context_words(self, q: Question) -> set[str]:
-        """The question's words that the passage's article or document holds."""
-        p = self.passage
-        return {
-            t
-            for t in q.core
-            if store.holds(p.article_terms, store.term_hash(t))
-            or store.holds(p.doc_terms, store.term_hash(t))
-        }
 
     def sentence_features(self, q: Question, s: int) -> list[float]:
         x = self._features.get(s)
