@@ -64,7 +64,6 @@ SENTENCE_FEATURES = (
     "s_focus",  # share of the character pairs around the question word (什么, 哪里) in it
 )
 TOP_FEATURES = ("s_best",)  # the best sentence's model score, added to its passage's
-FEATURES = PASSAGE_FEATURES + SENTENCE_FEATURES + TOP_FEATURES
 
 
 @dataclass(frozen=True)

@@ -243,12 +243,9 @@ class Tokenizer:
         """jieba's part of speech of the places (ns…) and people (nr…) it knows."""
         return _tags()
 
-    def query_tokens(self, question: str) -> list[str]:
-        """A question's tokens and, when enabled, the words its answer is likely to contain."""
-        tokens = self.tokens(question)
-        if self.config.cues:
-            tokens.extend(question_cues(fold(question)))
-        return tokens
+    def query(self, question: str) -> tuple[list[str], list[str]]:
+        """A question's own tokens, and (when enabled) the words its answer is likely to hold."""
+        return self.tokens(question), question_cues(fold(question)) if self.config.cues else []
 
 
 # What an answer to each kind of question tends to say: "where" is answered by 位于…, "when" by a

@@ -517,7 +517,7 @@ def test_injected_questions_only_search(
 ) -> None:
     before = _snapshot(sample_index)
     searcher = _open(sample_index, config, tokenizer, engine)
-    tokens = tokenizer.query_tokens(REAL_QUESTION)
+    tokens = tokenizer.query(REAL_QUESTION)
     expected = _answers(searcher)
     assert any(ANSWER in quote for _, quote, _, _ in expected)
     documents = searcher.document_count
@@ -527,7 +527,7 @@ def test_injected_questions_only_search(
         check(answer_html(answer))
     # Nothing changed: not the open index, not the files, not the tokenizer's dictionary.
     assert _answers(searcher) == expected
-    assert tokenizer.query_tokens(REAL_QUESTION) == tokens
+    assert tokenizer.query(REAL_QUESTION) == tokens
     assert _snapshot(sample_index) == before
     reopened = _open(sample_index, config, tokenizer, engine)
     assert reopened.document_count == documents == 2
