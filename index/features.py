@@ -75,7 +75,7 @@ class Question:
     total: float
     core: frozenset[str]  # the question's own words: not cues, not answer-type tokens
     core_total: float
-    asked: str  # "date", "place", "person", "count" or ""
+    asked: str  # "date", "place", "title", "person", "count" or ""
     bigrams: frozenset[str]
     focus: frozenset[str]  # character pairs next to the question word: the answer's setting
     unknown: frozenset[str]  # words no passage of the index holds
