@@ -33,7 +33,7 @@ from index.quote import span_text
 from index.ranker import DEFAULT_WEIGHTS, Model
 from index.short import short_answer
 from index.tantivy_engine import TantivyEngine
-from index.tokenize import Tokenizer, fold
+from index.tokenize import Tokenizer
 
 RERANK = 50  # passages the engine returns, re-ranked with their article and document context
 CANDIDATES = 30  # of those, the best that may be quoted
@@ -287,7 +287,7 @@ class Searcher:
             return nothing("The question is empty.")
         # A question too long to be one is searched by its start, so the search stays fast.
         head = question[:MAX_QUESTION_CHARS]
-        words, cues = tok.query(head)
+        folded, words, cues = tok.query(head)
         terms = list(dict.fromkeys(words + cues))
         if not terms:
             return nothing("The question has no words to search for.")
@@ -296,7 +296,7 @@ class Searcher:
         weights = {t: self.idf(t) for t in terms}
         # A word the index has never seen weighs more than any it has.
         unseen = {t for t, w in weights.items() if w > math.log(self.engine.size + 1) + 1e-9}
-        q = Question.make(fold(head), terms, words, weights, unseen, tok.specificity, self.tags)
+        q = Question.make(folded, terms, words, weights, unseen, tok.specificity, self.tags)
         hashes = {t: store.term_hash(t) for t in terms}
         probe = self._probe(terms, weights)
         hits = self.engine.top(probe, RERANK)
