@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install chat test lint
+.PHONY: install chat test lint messages
 
 $(BIN)/qabot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,3 +23,10 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The interface's texts: extract them from the code, update the catalogs, compile them.
+messages: install
+	$(BIN)/pybabel extract --no-location --sort-output --project=qabot -k _ -k ngettext:1,2 \
+		-o bot/locale/qabot.pot bot index
+	$(BIN)/pybabel update -i bot/locale/qabot.pot -d bot/locale -D qabot --no-wrap
+	$(BIN)/pybabel compile -d bot/locale -D qabot --statistics

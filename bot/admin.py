@@ -24,13 +24,13 @@ from telegram.ext import (
 )
 
 from bot.handlers import BotState, is_admin, on_message, sources_page, state_of, whole_number
+from bot.i18n import Texts
 from index.build import BuildReport
 from index.store import IndexUnavailable
 
 log = logging.getLogger(__name__)
 
 MAX_NAME = 120
-ADMINS_ONLY = "Only the bot's admins may add documents; nothing was downloaded."
 
 
 def safe_name(raw: str | None) -> str:
@@ -51,8 +51,11 @@ async def on_document(
     document = message.document
     if document is None:
         return
+    t = state.texts(update, message.caption)
     if not is_admin(state, update):
-        await message.reply_text(ADMINS_ONLY)
+        await message.reply_text(
+            t._("Only the bot's admins may add documents; nothing was downloaded.")
+        )
         return
     # Messages go out as HTML (the application's default): a name like "<b>.txt" is escaped.
     name = safe_name(document.file_name)
@@ -60,55 +63,75 @@ async def on_document(
     limit = FileSizeLimit.FILESIZE_DOWNLOAD
     if document.file_size is not None and document.file_size > limit:
         await message.reply_text(
-            f"{shown} is {_megabytes(document.file_size)}; bots can download files up to "
-            f"{_megabytes(limit)}. Split it, or index it on the server with `qabot index`."
+            t._(
+                "{name} is {size}; bots can download files up to {limit}. "
+                "Split it, or index it on the server with `qabot index`."
+            ).format(name=shown, size=_megabytes(document.file_size), limit=_megabytes(limit))
         )
         return
-    status = await message.reply_text(f"Downloading {shown}…")
+    status = await message.reply_text(t._("Downloading {name}…").format(name=shown))
     try:
         file = await document.get_file()
         data = bytes(await file.download_as_bytearray())
     except TelegramError as exc:
         log.warning("download of %s failed: %s", name, exc)
-        await status.edit_text(f"{shown} could not be downloaded; please send it again.")
+        await status.edit_text(
+            t._("{name} could not be downloaded; please send it again.").format(name=shown)
+        )
         return
-    await status.edit_text(f"Indexing {shown} ({_megabytes(len(data))})…")
+    await status.edit_text(
+        t._("Indexing {name} ({size})…").format(name=shown, size=_megabytes(len(data)))
+    )
     try:
         report = await state.service.add(name, data)
     except IndexUnavailable as exc:
         log.warning("indexing %s failed: %s", name, exc)
         reason = html.escape(str(exc).removesuffix("; it is as it was"))
-        await status.edit_text(f"{shown} could not be indexed: {reason}. The index is as it was.")
+        await status.edit_text(
+            t._("{name} could not be indexed: {reason}. The index is as it was.").format(
+                name=shown, reason=reason
+            )
+        )
         return
     except Exception:
         log.exception("indexing %s failed", name)
-        await status.edit_text(f"{shown} could not be indexed; the index is as it was.")
+        await status.edit_text(
+            t._("{name} could not be indexed; the index is as it was.").format(name=shown)
+        )
         return
-    await status.edit_text(await _report_text(state, shown, report))
+    await status.edit_text(await _report_text(state, shown, report, t))
 
 
-async def _report_text(state: BotState, name: str, report: BuildReport) -> str:
+async def _report_text(state: BotState, name: str, report: BuildReport, t: Texts) -> str:
     if report.skipped:
         why = html.escape(report.skipped[0][1])
-        return f"{name} was not added: {why}. The index is as it was."
+        return t._("{name} was not added: {reason}. The index is as it was.").format(
+            name=name, reason=why
+        )
     if report.unchanged:
-        return f"{name} is already in the index, unchanged."
+        return t._("{name} is already in the index, unchanged.").format(name=name)
     summaries = {s.id: s for s in await state.service.sources()}
     summary = summaries.get(report.doc_ids[0]) if report.doc_ids else None
-    verb = "Replaced" if report.replaced else "Added"
     if summary is None:
-        return f"{verb} {name}."
-    return (
-        f"{verb} {name} (#{summary.id}): {summary.articles} articles, "
-        f"{summary.passages} passages. It answers questions now."
+        done = t._("Replaced {name}.") if report.replaced else t._("Added {name}.")
+        return done.format(name=name)
+    done = (
+        t._("Replaced {name} (#{id}): {articles} articles, {passages} passages.")
+        if report.replaced
+        else t._("Added {name} (#{id}): {articles} articles, {passages} passages.")
     )
+    details = done.format(
+        name=name, id=summary.id, articles=summary.articles, passages=summary.passages
+    )
+    return details + " " + t._("It answers questions now.")
 
 
 @on_message(admin=True)
 async def on_docs(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
-    text, markup = await sources_page(state, 0, with_ids=True)
+    t = state.texts(update, message.text)
+    text, markup = await sources_page(state, 0, t, with_ids=True)
     await message.reply_html(text, reply_markup=markup)
 
 
@@ -116,17 +139,22 @@ async def on_docs(
 async def on_remove(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
+    t = state.texts(update, message.text)
     arg = (context.args or [""])[0].lstrip("#")
     found = {s.id: s for s in await state.service.sources()}.get(whole_number(arg) or 0)
     if found is None:
-        await message.reply_text("Which document? Send /remove &lt;id&gt;; /docs lists the ids.")
+        await message.reply_text(
+            t._("Which document? Send /remove &lt;id&gt;; /docs lists the ids.")
+        )
         return
     buttons = [
-        InlineKeyboardButton("Remove", callback_data=f"r:{found.id}"),
-        InlineKeyboardButton("Cancel", callback_data=f"x:{found.id}"),
+        InlineKeyboardButton(t._("Remove"), callback_data=f"r:{found.id}"),
+        InlineKeyboardButton(t._("Cancel"), callback_data=f"x:{found.id}"),
     ]
     await message.reply_html(
-        f"Remove #{found.id} {html.escape(found.name)} ({found.articles} articles) from the index?",
+        t._("Remove #{id} {name} ({articles} articles) from the index?").format(
+            id=found.id, name=html.escape(found.name), articles=found.articles
+        ),
         reply_markup=InlineKeyboardMarkup([buttons]),
     )
 
@@ -136,22 +164,23 @@ async def on_admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     query = update.callback_query
     if query is None:
         return
+    t = state.texts(update)
     if not is_admin(state, update):
-        await query.answer("Only the bot's admins may do that.", show_alert=True)
+        await query.answer(t._("Only the bot's admins may do that."), show_alert=True)
         return
     kind, _, arg = (query.data or "").partition(":")
     await query.answer()
     if kind == "d":
-        text, markup = await sources_page(state, whole_number(arg) or 0, with_ids=True)
+        text, markup = await sources_page(state, whole_number(arg) or 0, t, with_ids=True)
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     elif kind == "x":
-        await query.edit_message_text("Nothing was removed.")
+        await query.edit_message_text(t._("Nothing was removed."))
     elif kind == "r" and (doc_id := whole_number(arg)) is not None:
         name = await state.service.remove(doc_id)
         done = (
-            f"Removed {html.escape(name)}."
+            t._("Removed {name}.").format(name=html.escape(name))
             if name is not None
-            else "That document was already removed."
+            else t._("That document was already removed.")
         )
         await query.edit_message_text(done)
 

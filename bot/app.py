@@ -18,7 +18,8 @@ from telegram.request import BaseRequest
 from bot.admin import add_admin_handlers
 from bot.config import Settings
 from bot.delivery import PatientLimiter
-from bot.handlers import COMMANDS, NO_PREVIEW, BotState, add_handlers
+from bot.handlers import NO_PREVIEW, BotState, add_handlers, commands
+from bot.i18n import ENGLISH, SIMPLIFIED, texts
 from bot.journal import RETRY_AFTER_S, Journal, JournalQueue, default_journal_path
 from bot.service import AnswerService, RateLimiter
 from index.library import Library
@@ -150,7 +151,9 @@ def build_application(
         )
     app = builder.build()
     app.bot_data["state"] = BotState(
-        service=AnswerService(library, searcher, cfg.search_threads),
+        service=AnswerService(
+            library, searcher, cfg.search_threads, settings.chat.followup_minutes * 60
+        ),
         config=cfg,
         limiter=RateLimiter(cfg.questions_per_minute),
         top_k=settings.engine.answers.top_k,
@@ -164,7 +167,10 @@ def build_application(
 async def _post_init(app: Application) -> None:
     state: BotState = app.bot_data["state"]
     await state.service.start()
-    await app.bot.set_my_commands(COMMANDS)
+    # Telegram tells languages apart by two letters only: "zh" gets Simplified.
+    await app.bot.set_my_commands(commands(texts(state.config.language)))
+    await app.bot.set_my_commands(commands(texts(SIMPLIFIED)), language_code="zh")
+    await app.bot.set_my_commands(commands(texts(ENGLISH)), language_code="en")
     log.info("running as @%s", app.bot.username)
 
 

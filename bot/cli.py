@@ -9,18 +9,21 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
 from bot.app import build_application, run, setup_logging
 from bot.config import TOKEN_ENV, Settings, load_settings
-from bot.format import answer_html, html_to_terminal
+from bot.format import answer_html, example_question, html_to_terminal, small_talk_html
+from bot.i18n import Texts, from_locale, texts
 from index.build import is_current, update_index
 from index.config import SAMPLES_DIR, Config, ConfigError, default_index_dir
 from index.evaluate import evaluate, load_gold
+from index.followup import Conversations, Turn, converse
 from index.library import Library
 from index.reader import UnreadableFile, decode, iter_files
 from index.search import Answer, Searcher
@@ -90,7 +93,7 @@ def open_searcher(args: argparse.Namespace, config: Config, tokenizer: Tokenizer
     return library(args, config, tokenizer).open()
 
 
-def _result_json(answer: Answer) -> str:
+def _result_json(answer: Answer, understood: str | None = None) -> str:
     results = [
         {
             "doc": r.doc,
@@ -105,9 +108,28 @@ def _result_json(answer: Answer) -> str:
         for r in answer.results
     ]
     return json.dumps(
-        {"question": answer.question, "answer": answer.short, "results": results},
+        {
+            "question": answer.question,
+            "understood": understood or answer.question,
+            "answer": answer.short,
+            "results": results,
+        },
         ensure_ascii=False,
     )
+
+
+def _asked(line: str) -> tuple[str, str | None]:
+    """A batch line: a question, or a JSON object with "question" and "chat" (lines of one
+    chat are one conversation)."""
+    if line.lstrip().startswith("{"):
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            return line, None
+        if isinstance(item, dict) and isinstance(item.get("question"), str):
+            chat = item.get("chat")
+            return item["question"], None if chat is None else str(chat)
+    return line, None
 
 
 def _questions(batch: str) -> Iterator[str]:
@@ -125,11 +147,26 @@ def _questions(batch: str) -> Iterator[str]:
     yield from text.split("\n")[: -1 if text.endswith("\n") else None]
 
 
-def render(answer: Answer, out: TextIO) -> None:
-    print(html_to_terminal(answer_html(answer), color=out.isatty()), file=out)
+def console_texts(settings: Settings) -> Texts:
+    """The console speaks the language of the locale (LC_ALL, LC_MESSAGES, LANG), else the
+    configured one."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if os.environ.get(name):
+            return texts(from_locale(os.environ[name]) or settings.telegram.language)
+    return texts(settings.telegram.language)
 
 
-def cmd_index(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> int:
+def render(turn: Turn, out: TextIO, t: Texts, titles: list[str]) -> None:
+    """A reply as the bot would send it, in the terminal."""
+    if turn.small_talk is not None:
+        text = small_talk_html(turn.small_talk, t, example_question(titles, t))
+    else:
+        text = answer_html(turn.answer, t=t, understood=turn.understood)
+    print(html_to_terminal(text, color=out.isatty()), file=out)
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) -> int:
+    config = settings.engine
     index_dir, _ = _index_dir(args, config)
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
@@ -150,30 +187,47 @@ def cmd_index(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) ->
     return 0
 
 
-def cmd_ask(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> int:
+def cmd_ask(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) -> int:
+    config = settings.engine
     if (args.question is None) == (args.batch is None):
         raise UsageError('give one question, or --batch FILE: qabot ask "你的问题"')
     if args.top_k is not None and args.top_k <= 0:
         raise UsageError("--top-k must be a positive number")
     searcher = open_searcher(args, config, tokenizer)
-    questions = _questions(args.batch) if args.batch is not None else iter([args.question])
-    for question in questions:
-        answer = searcher.search(question, args.top_k)
+    t = console_texts(settings)
+    lines = _questions(args.batch) if args.batch is not None else iter([args.question])
+    chats = Conversations()
+    for line in lines:
+        question, chat = _asked(line)
+        if chat is None:
+            turn = converse(searcher, question, None, args.top_k)
+        else:
+            turn = chats.ask(searcher, chat, question, args.top_k)
         if args.json:
-            print(_result_json(answer), flush=True)
+            print(_result_json(turn.answer, turn.understood), flush=True)
         else:
             if args.batch is not None:
                 print(f"? {question}")
-            render(answer, sys.stdout)
+            render(turn, sys.stdout, t, _titles(searcher) if turn.small_talk else [])
             print()
     return 0
 
 
-def cmd_chat(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> int:
-    searcher = open_searcher(args, config, tokenizer)
-    docs = searcher.document_count
-    print(f"qabot: {docs} documents, {searcher.passage_count} passages. Ask a question;")
-    print("an empty line or Ctrl-D quits.\n")
+def _titles(searcher: Searcher) -> list[str]:
+    return [title for s in searcher.sources() for title in s.titles]
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) -> int:
+    t = console_texts(settings)
+    searcher = open_searcher(args, settings.engine, tokenizer)
+    print(
+        t._("qabot: {documents} documents, {passages} passages. Ask a question;").format(
+            documents=searcher.document_count, passages=searcher.passage_count
+        )
+    )
+    print(t._("an empty line or Ctrl-D quits.") + "\n")
+    minutes = settings.chat.followup_minutes
+    chats = Conversations(minutes * 60)
     while True:
         try:
             question = input("? ")
@@ -182,18 +236,31 @@ def cmd_chat(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> 
             return 0
         if not question.strip():
             return 0
-        render(searcher.search(question), sys.stdout)
+        turn = chats.ask(searcher, "console", question)
+        render(turn, sys.stdout, t, _titles(searcher) if turn.small_talk else [])
         print()
 
 
-def cmd_eval(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> int:
+def _alone(searcher: Searcher) -> Callable[[str], Answer]:
+    """A question as the bot hears it out of any conversation: small talk is not searched."""
+    return lambda question: converse(searcher, question, None).answer
+
+
+def _in_chats(searcher: Searcher) -> Callable[[str, str], Answer]:
+    """Gold lines of one chat asked as one conversation, as the bot would hear them."""
+    chats = Conversations()
+    return lambda chat, question: chats.ask(searcher, chat, question).answer
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) -> int:
+    config = settings.engine
     try:
         gold = load_gold(args.gold)
     except (OSError, ValueError, KeyError) as exc:
         raise UsageError(f"cannot read gold questions from {args.gold}: {exc}") from None
     if gold.documents is None:
         searcher = open_searcher(args, config, tokenizer)
-        metrics = evaluate(gold.questions, searcher.search)
+        metrics = evaluate(gold.questions, _alone(searcher), _in_chats(searcher))
     else:
         with tempfile.TemporaryDirectory(prefix="qabot-eval-") as tmp:
             docs = Path(tmp) / "docs"
@@ -201,7 +268,7 @@ def cmd_eval(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> 
             scratch = config.with_index_path(Path(tmp) / "index")
             update_index([docs], scratch, tokenizer, progress=sys.stderr.isatty())
             searcher = Library(scratch, tokenizer).open()
-            metrics = evaluate(gold.questions, searcher.search)
+            metrics = evaluate(gold.questions, _alone(searcher), _in_chats(searcher))
     print(
         f"{args.gold.name}: {searcher.document_count} documents, {searcher.passage_count} passages"
     )
@@ -223,7 +290,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) 
     return 0
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval}
+COMMANDS = {
+    "index": cmd_index,
+    "ask": cmd_ask,
+    "chat": cmd_chat,
+    "eval": cmd_eval,
+    "run": cmd_run,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,9 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config)
         config = settings.engine
         tokenizer = Tokenizer(config.tokenizer, config.index.user_dict)
-        if args.command == "run":
-            return cmd_run(args, settings, tokenizer)
-        return COMMANDS[args.command](args, config, tokenizer)
+        return COMMANDS[args.command](args, settings, tokenizer)
     except (ConfigError, UsageError, IndexUnavailable) as exc:
         print(f"qabot: {exc}", file=sys.stderr)
         return 2

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.i18n import LANGUAGES, SIMPLIFIED
 from index.config import Config, ConfigError, parse_config, read_section, read_toml
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
@@ -39,12 +40,23 @@ class TelegramConfig:
     # Where updates wait until they are answered, so a killed bot loses none ("" = the
     # default, in the user's state folder).
     journal: Path | None = None
+    # The interface's language for a user whose own Telegram does not say and whose message
+    # does not tell: zh-hans, zh-hant or en.
+    language: str = SIMPLIFIED
+
+
+@dataclass(frozen=True)
+class ChatConfig:
+    # A question that leans on the one before it (`主任会议呢？`) is read with it if it comes
+    # within this many minutes; 0 reads every question alone.
+    followup_minutes: float = 10.0
 
 
 @dataclass(frozen=True)
 class Settings:
     engine: Config = field(default_factory=Config)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    chat: ChatConfig = field(default_factory=ChatConfig)
 
     def token(self) -> str:
         """The environment wins over the file, so the file need not hold a secret."""
@@ -56,14 +68,17 @@ def load_settings(path: Path | None) -> Settings:
         return Settings()
     data = read_toml(path)
     base = path.resolve().parent
-    engine = replace(parse_config(data, base, ignore=("telegram",)), source=path)
+    engine = replace(parse_config(data, base, ignore=("telegram", "chat")), source=path)
     telegram = read_section(
         TelegramConfig,
         "telegram",
         data.get("telegram", {}),
         base,
-        {"mode": {"polling", "webhook"}},
+        {"mode": {"polling", "webhook"}, "language": set(LANGUAGES)},
     )
     if telegram.mode == "webhook" and not telegram.webhook_url:
         raise ConfigError("[telegram] webhook_url is needed when mode is webhook")
-    return Settings(engine, telegram)
+    chat = read_section(ChatConfig, "chat", data.get("chat", {}), base)
+    if chat.followup_minutes < 0:
+        raise ConfigError("[chat] followup_minutes cannot be negative")
+    return Settings(engine, telegram, chat)

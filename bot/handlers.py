@@ -12,7 +12,8 @@ import html
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from telegram import (
     BotCommand,
@@ -40,13 +41,24 @@ from telegram.ext import (
 
 from bot.config import TelegramConfig
 from bot.delivery import transient
-from bot.format import MESSAGE_LIMIT, answer_html, fitted, result_html, source_line
+from bot.format import (
+    MESSAGE_LIMIT,
+    answer_html,
+    example_question,
+    fitted,
+    result_html,
+    small_talk_html,
+    source_line,
+)
+from bot.i18n import Remembered, Texts, from_code, of_text, texts
 from bot.journal import Journal
 from bot.service import AnswerService, RateLimiter, Record
 from index.search import Answer
+from index.smalltalk import small_talk
 from index.store import IndexUnavailable
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CONTEXT_CHARS = 3000
 SOURCES_PER_PAGE = 15
@@ -54,18 +66,35 @@ INLINE_RESULTS = 5
 TYPING_AFTER_S = 1.0
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
-COMMANDS = [
-    BotCommand("ask", "Ask a question about the documents"),
-    BotCommand("sources", "List the documents I know"),
-    BotCommand("help", "How to ask"),
-    BotCommand("start", "What this bot does"),
-]
 
-OUT_OF_DATE = "This answer is out of date. Please ask again."
-SLOW_DOWN = "You are asking faster than I can answer. Please wait a minute and ask again."
-NOT_ALLOWED = "Sorry, this bot answers only its own members."
-UNAVAILABLE = "Sorry, the documents cannot be searched right now. Please try again later."
-FAILED = "Sorry, something went wrong while answering. Please try again."
+def commands(t: Texts) -> list[BotCommand]:
+    """The command menu in one language."""
+    return [
+        BotCommand("ask", t._("Ask a question about the documents")),
+        BotCommand("sources", t._("List the documents I know")),
+        BotCommand("help", t._("How to ask")),
+        BotCommand("start", t._("What this bot does")),
+    ]
+
+
+def out_of_date(t: Texts) -> str:
+    return t._("This answer is out of date. Please ask again.")
+
+
+def slow_down(t: Texts) -> str:
+    return t._("You are asking faster than I can answer. Please wait a minute and ask again.")
+
+
+def not_allowed(t: Texts) -> str:
+    return t._("Sorry, this bot answers only its own members.")
+
+
+def unavailable(t: Texts) -> str:
+    return t._("Sorry, the documents cannot be searched right now. Please try again later.")
+
+
+def failed(t: Texts) -> str:
+    return t._("Sorry, something went wrong while answering. Please try again.")
 
 
 @dataclass
@@ -77,6 +106,20 @@ class BotState:
     limiter: RateLimiter
     top_k: int
     journal: Journal | None = None
+    languages: Remembered = field(default_factory=Remembered)
+
+    def texts(self, update: Update, text: str | None = None) -> Texts:
+        """The user's language: Telegram's language code, else the script of what they wrote
+        (remembered for the buttons they press later), else the configured one."""
+        user = update.effective_user
+        language = from_code(user.language_code if user else None)
+        if language is None and text:
+            language = of_text(text)
+            if language is not None and user is not None:
+                self.languages.note(user.id, language)
+        if language is None and user is not None:
+            language = self.languages.get(user.id)
+        return texts(language or self.config.language)
 
 
 def whole_number(text: str) -> int | None:
@@ -124,9 +167,12 @@ def on_message(
             if message is None or update.effective_user is None:
                 return
             if admin and not is_admin(state, update):
-                await message.reply_text(f"Only the bot's admins may use /{command}.")
+                t = state.texts(update, message.text)
+                await message.reply_text(
+                    t._("Only the bot's admins may use /{command}.").format(command=command)
+                )
             elif members_only and not _allowed(state, update):
-                await message.reply_text(NOT_ALLOWED)
+                await message.reply_text(not_allowed(state.texts(update, message.text)))
             else:
                 await fn(update, context, state, message)
 
@@ -135,31 +181,49 @@ def on_message(
     return wrap
 
 
-def _answer_markup(key: str, answer: Answer, start: int, more: bool) -> InlineKeyboardMarkup | None:
+def _answer_markup(
+    key: str, answer: Answer, start: int, more: bool, t: Texts
+) -> InlineKeyboardMarkup | None:
     row = [
-        InlineKeyboardButton(f"Context {start + k}", callback_data=f"c:{key}:{start + k}")
+        InlineKeyboardButton(
+            t._("Context {number}").format(number=start + k), callback_data=f"c:{key}:{start + k}"
+        )
         for k in range(len(answer.results))
     ]
     rows = [row] if row else []
     if more:
-        rows.append([InlineKeyboardButton("More", callback_data=f"m:{key}:{start + len(row)}")])
+        rows.append(
+            [InlineKeyboardButton(t._("More"), callback_data=f"m:{key}:{start + len(row)}")]
+        )
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-async def _no_answer_help(state: BotState, answer: Answer) -> str:
+async def _no_answer_help(
+    state: BotState, answer: Answer, t: Texts, understood: str | None = None
+) -> str:
     sources = await state.service.sources()
-    titles = [t for s in sources for t in s.titles][:3]
-    lines = [answer_html(answer)]
+    titles = [title for s in sources for title in s.titles][:3]
+    lines = [answer_html(answer, t=t, understood=understood)]
     if titles:
-        about = "、".join(f"「{html.escape(t)}」" for t in titles)
-        lines.append(f"I know about {len(sources)} documents, for example {about}.")
-    lines.append("Send /sources to see them all.")
+        about = "、".join(f"「{html.escape(title)}」" for title in titles)
+        lines.append(
+            t.ngettext(
+                "I know about {count} document, for example {about}.",
+                "I know about {count} documents, for example {about}.",
+                len(sources),
+            ).format(count=len(sources), about=about)
+        )
+    lines.append(t._("Send /sources to see them all."))
     return "\n\n".join(lines)
 
 
-async def _with_typing(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, work: Awaitable[Answer]
-) -> Answer:
+async def _example(state: BotState, t: Texts) -> str:
+    """A question to try, made of an indexed headline."""
+    sources = await state.service.sources()
+    return example_question([title for s in sources for title in s.titles], t)
+
+
+async def _with_typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int, work: Awaitable[T]) -> T:
     """Show "typing…" only when the answer is slow to come: most take milliseconds, and every
     chat action counts against the bot's flood limit."""
     task = asyncio.ensure_future(work)
@@ -182,37 +246,47 @@ async def answer_question(
     """The one path every question takes, from a private text, /ask, a mention or a reply."""
     user = update.effective_user
     assert user is not None
+    t = state.texts(update, question)
     if not _allowed(state, update):
-        await message.reply_text(NOT_ALLOWED)
+        await message.reply_text(not_allowed(t))
         return
     question = question.strip()
-    if not question:
-        await message.reply_text("Ask me a question, for example: /ask 长治召开了几次常委会会议？")
+    kind = small_talk(question)
+    if kind is not None:
+        # Greetings, thanks and emoji are not searched, and cost nothing of the rate limit.
+        example = await _example(state, t)
+        await message.reply_html(small_talk_html(kind, t, example))
         return
     if not state.limiter.allow(user.id):
-        await message.reply_text(SLOW_DOWN)
+        await message.reply_text(slow_down(t))
         return
     try:
-        answer = await _with_typing(
-            context, message.chat_id, state.service.ask(question, state.top_k + 1)
+        turn = await _with_typing(
+            context,
+            message.chat_id,
+            state.service.converse((message.chat_id, user.id), question, state.top_k + 1),
         )
     except IndexUnavailable as exc:
         log.error("cannot answer: %s", exc)
-        await message.reply_text(UNAVAILABLE)
+        await message.reply_text(unavailable(t))
         return
+    answer = turn.answer
     shown = replace(answer, results=answer.results[: state.top_k])
     if not shown.results:
         await message.reply_html(
-            await _no_answer_help(state, shown), link_preview_options=NO_PREVIEW
+            await _no_answer_help(state, shown, t, turn.understood),
+            link_preview_options=NO_PREVIEW,
         )
         return
+    # The buttons search again for what was searched: the question as understood.
+    searched = turn.understood or question
     key = state.service.records.add(
-        Record(message.chat_id, question, state.service.generation, len(shown.results))
+        Record(message.chat_id, searched, state.service.generation, len(shown.results))
     )
     more = len(answer.results) > state.top_k
     await message.reply_html(
-        answer_html(shown),
-        reply_markup=_answer_markup(key, shown, 1, more),
+        answer_html(shown, t=t, understood=turn.understood),
+        reply_markup=_answer_markup(key, shown, 1, more, t),
         link_preview_options=NO_PREVIEW,
     )
 
@@ -270,25 +344,35 @@ async def on_group_text(
 async def on_other_private(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
+    t = state.texts(update, message.text)
     if message.text and message.text.startswith("/"):
-        await message.reply_text("I don't know that command. Send /help to see what I can do.")
+        await message.reply_text(t._("I don't know that command. Send /help to see what I can do."))
     else:
-        await message.reply_text("I answer questions written as text. Send /help for examples.")
+        await message.reply_text(
+            t._("I answer questions written as text. Send /help for examples.")
+        )
 
 
 @on_message()
 async def on_start(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
+    t = state.texts(update, message.text)
     sources = await state.service.sources()
-    titles = [t for s in sources for t in s.titles][:3]
+    titles = [title for s in sources for title in s.titles][:3]
     lines = [
-        "I answer questions about a collection of documents by quoting the passages that "
-        "answer them, with the answering sentence in <b>bold</b> and its source.",
-        f"I know {len(sources)} documents. Just write a question, for example:",
+        t._(
+            "I answer questions about a collection of documents by quoting the passages that "
+            "answer them, with the answering sentence in <b>bold</b> and its source."
+        ),
+        t.ngettext(
+            "I know {count} document. Just write a question, for example:",
+            "I know {count} documents. Just write a question, for example:",
+            len(sources),
+        ).format(count=len(sources)),
     ]
-    lines += [f"• <code>{html.escape(t)}</code>" for t in titles]
-    lines.append("Send /help for more, /sources for the documents.")
+    lines += [f"• <code>{html.escape(title)}</code>" for title in titles]
+    lines.append(t._("Send /help for more, /sources for the documents."))
     await message.reply_html("\n".join(lines), link_preview_options=NO_PREVIEW)
 
 
@@ -296,18 +380,21 @@ async def on_start(
 async def on_help(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
+    t = state.texts(update, message.text)
     username = html.escape(context.bot.username or "bot")
-    text = (
+    text = t._(
         "<b>Ask</b>: in a private chat, write your question. In a group, use "
-        f"/ask &lt;question&gt;, mention @{username}, or reply to one of my messages.\n"
+        "/ask &lt;question&gt;, mention @{username}, or reply to one of my messages.\n"
+        "<b>Follow-ups</b>: ask on, as in a conversation; I read a short question with "
+        "the one before it.\n"
         "<b>Buttons</b>: <i>Context</i> shows the whole paragraph around a quote, "
         "<i>More</i> the next results.\n"
-        f"<b>Anywhere</b>: type @{username} and a question to quote an answer into any chat.\n"
+        "<b>Anywhere</b>: type @{username} and a question to quote an answer into any chat.\n"
         "/sources lists the documents I know."
-    )
+    ).format(username=username)
     if is_admin(state, update):
-        text += (
-            "\n<b>Admin</b>: send me a file (PDF, Word, HTML, EPUB, text) to add it; "
+        text += "\n" + t._(
+            "<b>Admin</b>: send me a file (PDF, Word, HTML, EPUB, text) to add it; "
             "/docs lists documents with ids, /remove &lt;id&gt; takes one out; "
             "/stats and /reload."
         )
@@ -315,24 +402,31 @@ async def on_help(
 
 
 async def sources_page(
-    state: BotState, page: int, with_ids: bool = False
+    state: BotState, page: int, t: Texts, with_ids: bool = False
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One page of the document list; admins see the ids that /remove takes."""
     sources = await state.service.sources()
     pages = max(1, -(-len(sources) // SOURCES_PER_PAGE))
     page = min(max(page, 0), pages - 1)
     chunk = sources[page * SOURCES_PER_PAGE : (page + 1) * SOURCES_PER_PAGE]
-    lines = [f"<b>{len(sources)} documents</b> (page {page + 1} of {pages})"]
+    count = t.ngettext("{count} document", "{count} documents", len(sources))
+    lines = [
+        t._("<b>{count}</b> (page {page} of {pages})").format(
+            count=count.format(count=len(sources)), page=page + 1, pages=pages
+        )
+    ]
     for n, source in enumerate(chunk, start=page * SOURCES_PER_PAGE + 1):
-        articles = "1 article" if source.articles == 1 else f"{source.articles} articles"
+        articles = t.ngettext("{count} article", "{count} articles", source.articles)
         label = f"#{source.id}" if with_ids else f"{n}."
-        lines.append(f"{label} {html.escape(source.name)} · {articles}")
+        lines.append(
+            f"{label} {html.escape(source.name)} · {articles.format(count=source.articles)}"
+        )
     kind = "d" if with_ids else "s"
     buttons = []
     if page > 0:
-        buttons.append(InlineKeyboardButton("Previous", callback_data=f"{kind}:{page - 1}"))
+        buttons.append(InlineKeyboardButton(t._("Previous"), callback_data=f"{kind}:{page - 1}"))
     if page + 1 < pages:
-        buttons.append(InlineKeyboardButton("Next", callback_data=f"{kind}:{page + 1}"))
+        buttons.append(InlineKeyboardButton(t._("Next"), callback_data=f"{kind}:{page + 1}"))
     return "\n".join(lines), InlineKeyboardMarkup([buttons]) if buttons else None
 
 
@@ -340,7 +434,7 @@ async def sources_page(
 async def on_sources(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
-    text, markup = await sources_page(state, 0)
+    text, markup = await sources_page(state, 0, state.texts(update, message.text))
     await message.reply_html(text, reply_markup=markup)
 
 
@@ -348,16 +442,35 @@ async def on_sources(
 async def on_stats(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
+    t = state.texts(update, message.text)
     s = await state.service.stats()
-    memory = "unknown" if s.resident_mb is None else f"{s.resident_mb:.0f} MB"
-    waiting = "no journal" if state.journal is None else f"{state.journal.pending()} waiting"
+    memory = t._("unknown") if s.resident_mb is None else f"{s.resident_mb:.0f} MB"
+    waiting = (
+        t._("no journal")
+        if state.journal is None
+        else t._("{count} waiting").format(count=state.journal.pending())
+    )
     await message.reply_text(
-        f"Questions served: {s.questions}\n"
-        f"Latency: p50 {s.p50_ms:.1f} ms, p99 {s.p99_ms:.1f} ms\n"
-        f"Index: {s.documents} documents, {s.passages} passages (generation {s.generation})\n"
-        f"Up for {s.uptime_s / 3600:.1f} h\n"
-        f"Memory: {memory} resident; {s.tasks} tasks, {s.threads} threads\n"
-        f"Updates: {waiting}"
+        t._(
+            "Questions served: {questions}\n"
+            "Latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms\n"
+            "Index: {documents} documents, {passages} passages (generation {generation})\n"
+            "Up for {hours:.1f} h\n"
+            "Memory: {memory} resident; {tasks} tasks, {threads} threads\n"
+            "Updates: {waiting}"
+        ).format(
+            questions=s.questions,
+            p50=s.p50_ms,
+            p99=s.p99_ms,
+            documents=s.documents,
+            passages=s.passages,
+            generation=s.generation,
+            hours=s.uptime_s / 3600,
+            memory=memory,
+            tasks=s.tasks,
+            threads=s.threads,
+            waiting=waiting,
+        )
     )
 
 
@@ -365,17 +478,21 @@ async def on_stats(
 async def on_reload(
     update: Update, context: ContextTypes.DEFAULT_TYPE, state: BotState, message: Message
 ) -> None:
+    t = state.texts(update, message.text)
     try:
         searcher = await state.service.reload()
     except Exception as exc:
         log.warning("reload failed: %s", exc)
         await message.reply_text(
-            "The index could not be reopened; still answering from the old one. "
-            f"({html.escape(str(exc))})"
+            t._(
+                "The index could not be reopened; still answering from the old one. ({reason})"
+            ).format(reason=html.escape(str(exc)))
         )
         return
     await message.reply_text(
-        f"Index reloaded: {searcher.document_count} documents, {searcher.passage_count} passages."
+        t._("Index reloaded: {documents} documents, {passages} passages.").format(
+            documents=searcher.document_count, passages=searcher.passage_count
+        )
     )
 
 
@@ -384,13 +501,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
+    t = state.texts(update)
     if not _allowed(state, update):
-        await query.answer(NOT_ALLOWED, show_alert=True)
+        await query.answer(not_allowed(t), show_alert=True)
         return
     kind, _, rest = (query.data or "").partition(":")
     if kind == "s":
         await query.answer()
-        text, markup = await sources_page(state, whole_number(rest) or 0)
+        text, markup = await sources_page(state, whole_number(rest) or 0, t)
         if query.message is not None:
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
         return
@@ -406,7 +524,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         or chat is None
         or record.chat_id != chat.id
     ):
-        await query.answer(OUT_OF_DATE, show_alert=True)
+        await query.answer(out_of_date(t), show_alert=True)
         return
     await query.answer()
     markup = None
@@ -416,17 +534,21 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         wide = await state.service.context(record.question, n, CONTEXT_CHARS)
         if wide is None:
             return
-        text = result_html(n, fitted(wide, n, MESSAGE_LIMIT))
+        text = result_html(n, fitted(wide, n, MESSAGE_LIMIT, t=t), t=t)
     else:
         answer = await state.service.ask(record.question, n + state.top_k)
         page = replace(answer, results=answer.results[n - 1 : n - 1 + state.top_k])
-        text = answer_html(page, start=n) if page.results else "No more results for this question."
+        text = (
+            answer_html(page, start=n, t=t)
+            if page.results
+            else t._("No more results for this question.")
+        )
         if page.results and record.shown == n - 1:
             state.service.records.update(
                 key, replace(record, shown=record.shown + len(page.results))
             )
         if page.results:
-            markup = _answer_markup(key, page, n, len(answer.results) > n - 1 + state.top_k)
+            markup = _answer_markup(key, page, n, len(answer.results) > n - 1 + state.top_k, t)
     await context.bot.send_message(
         chat.id,
         text,
@@ -443,11 +565,12 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     text = query.query.strip()
+    t = state.texts(update, text)
     if not _allowed(state, update) or not text:
         await query.answer(
             [],
             button=InlineQueryResultsButton(
-                text="Type a question about the documents", start_parameter="help"
+                text=t._("Type a question about the documents"), start_parameter="help"
             ),
             cache_time=5,
         )
@@ -457,9 +580,9 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         InlineQueryResultArticle(
             id=str(k),
             title=r.highlight[:100],
-            description=source_line(r)[:200],
+            description=source_line(r, t)[:200],
             input_message_content=InputTextMessageContent(
-                result_html(k, fitted(r, k, MESSAGE_LIMIT)),
+                result_html(k, fitted(r, k, MESSAGE_LIMIT, t=t), t=t),
                 parse_mode=ParseMode.HTML,
                 link_preview_options=NO_PREVIEW,
             ),
@@ -469,7 +592,7 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     button = None
     if not results:
         button = InlineQueryResultsButton(
-            text="No relevant passage: open the bot", start_parameter="help"
+            text=t._("No relevant passage: open the bot"), start_parameter="help"
         )
     await query.answer(results, button=button, cache_time=30)
 
@@ -489,11 +612,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     log.error("error while handling an update: %r", update, exc_info=context.error)
     if isinstance(update, Update):
+        message = update.effective_message
+        t = state_of(context).texts(update, message.text if message else None)
         try:
             if update.callback_query is not None:
-                await update.callback_query.answer(FAILED, show_alert=True)
-            elif update.effective_message is not None:
-                await update.effective_message.reply_text(FAILED)
+                await update.callback_query.answer(failed(t), show_alert=True)
+            elif message is not None:
+                await message.reply_text(failed(t))
         except TelegramError as exc:
             log.warning("could not tell the user about the error: %s", exc)
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from index.build import BuildReport, upload_source
+from index.followup import Conversations, Turn, converse
 from index.library import Library
 from index.search import Answer, DocumentSummary, Result, Searcher
 from index.store import IndexUnavailable
@@ -127,9 +128,14 @@ class AnswerService:
     """
 
     def __init__(
-        self, library: Library, searcher: Searcher | None = None, threads: int = 2
+        self,
+        library: Library,
+        searcher: Searcher | None = None,
+        threads: int = 2,
+        followup_s: float = 600.0,
     ) -> None:
         self.library = library
+        self.conversations = Conversations(followup_s)
         self._searcher = searcher
         self._opening: asyncio.Future[Searcher] | None = None
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="search")
@@ -196,6 +202,24 @@ class AnswerService:
         self._latencies.append((time.perf_counter() - start) * 1000)
         self._questions += 1
         return answer
+
+    async def converse(self, key: tuple[int, int], question: str, limit: int) -> Turn:
+        """A question of one user in one chat, read with the one before it when it leans on
+        it (`主任会议呢？`)."""
+        await self._follow_disk()
+        searcher = await self._current()
+        topic = self.conversations.topic(key)
+        start = time.perf_counter()
+        try:
+            turn = await self._run(lambda: converse(searcher, question, topic, limit))
+        except IndexUnavailable:
+            self._checked = 0.0
+            raise
+        if turn.small_talk is None:
+            self.conversations.remember(key, turn.topic)
+            self._latencies.append((time.perf_counter() - start) * 1000)
+            self._questions += 1
+        return turn
 
     async def context(self, question: str, n: int, max_chars: int) -> Result | None:
         """The n-th result for a question, widened to its surroundings."""

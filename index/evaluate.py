@@ -21,6 +21,7 @@ class GoldQuestion:
     question: str
     answers: tuple[str, ...]
     doc: str
+    chat: str | None = None  # lines of one chat are one conversation, asked in order
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def load_gold(path: Path) -> GoldSet:
                     item["question"],
                     tuple(item["answers"]),
                     item.get("doc", ""),
+                    None if item.get("chat") is None else str(item["chat"]),
                 )
             )
         return GoldSet(questions)
@@ -142,14 +144,26 @@ def _short_hit(short: str, gold: GoldQuestion) -> bool:
     return any(mine in normalize(a) or normalize(a) in mine for a in gold.answers)
 
 
-def evaluate(gold: list[GoldQuestion], ask: Callable[[str], Answer]) -> Metrics:
+def evaluate(
+    gold: list[GoldQuestion],
+    ask: Callable[[str], Answer],
+    in_chat: Callable[[str, str], Answer] | None = None,
+) -> Metrics:
+    """The figures over gold questions, asked in their order: a line with a `chat` is asked in
+    that conversation through `in_chat` (chat, question) when given, so it may lean on the
+    lines of the same chat before it."""
     aiq1 = aiq3 = hl1 = rr = 0.0
     answerable = [q for q in gold if q.answers]
     unanswerable = len(gold) - len(answerable)
-    spoke = sum(bool(ask(q.question).results) for q in gold if not q.answers)
-    short_asked = short_given = short_right = 0
-    for q in answerable:
-        answer = ask(q.question)
+    spoke = short_asked = short_given = short_right = 0
+    for q in gold:
+        if q.chat is not None and in_chat is not None:
+            answer = in_chat(q.chat, q.question)
+        else:
+            answer = ask(q.question)
+        if not q.answers:
+            spoke += bool(answer.results)
+            continue
         if asked_kind(fold(q.question)):
             short_asked += 1
             if answer.short:

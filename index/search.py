@@ -48,6 +48,11 @@ COMMON_POSTINGS = 50_000
 READ_CACHE_KB = 32000  # SQLite's page cache per search thread; its default is 2 MB
 BM25PLUS_DELTA = 1.0
 
+# Why a question could not be searched; the interface shows each in the reader's language.
+EMPTY_QUESTION = "The question is empty."
+NO_WORDS = "The question has no words to search for."
+NO_DOCUMENTS = "The index holds no documents yet."
+
 
 @dataclass(frozen=True)
 class Result:
@@ -284,15 +289,15 @@ class Searcher:
             return Ranking(Question.make("", [], [], {}, set(), tok.specificity, {}), [], [], note)
 
         if not question.strip():
-            return nothing("The question is empty.")
+            return nothing(EMPTY_QUESTION)
         # A question too long to be one is searched by its start, so the search stays fast.
         head = question[:MAX_QUESTION_CHARS]
         folded, words, cues = tok.query(head)
         terms = list(dict.fromkeys(words + cues))
         if not terms:
-            return nothing("The question has no words to search for.")
+            return nothing(NO_WORDS)
         if not self.engine.size:
-            return nothing("The index holds no documents yet.")
+            return nothing(NO_DOCUMENTS)
         weights = {t: self.idf(t) for t in terms}
         # A word the index has never seen weighs more than any it has.
         unseen = {t for t, w in weights.items() if w > math.log(self.engine.size + 1) + 1e-9}

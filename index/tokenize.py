@@ -240,6 +240,14 @@ class Tokenizer:
         freq = self._jieba.FREQ.get(word) or 1
         return math.log(self._jieba.total / freq)
 
+    def segments(self, folded: str) -> list[str]:
+        """Every word of a folded text in order, nothing dropped: a question's grammar."""
+        return list(self._jieba.cut(folded, HMM=True))
+
+    def knows(self, word: str) -> bool:
+        """Whether jieba's dictionary holds the word (its prefixes are held with count 0)."""
+        return bool(self._jieba.FREQ.get(word))
+
     @property
     def tags(self) -> Mapping[str, str]:
         """jieba's part of speech of the places (ns…) and people (nr…) it knows."""

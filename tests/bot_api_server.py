@@ -153,10 +153,19 @@ class FakeTelegram:
 
     # ----- what tests do as users ----------------------------------------------------------
 
-    def user(self, uid: int, first_name: str, username: str | None = None) -> dict[str, Any]:
-        user = {"id": uid, "is_bot": False, "first_name": first_name}
+    def user(
+        self,
+        uid: int,
+        first_name: str,
+        username: str | None = None,
+        language: str | None = "en",
+    ) -> dict[str, Any]:
+        """A user; `language` is the `language_code` their Telegram app sends (None: none)."""
+        user: dict[str, Any] = {"id": uid, "is_bot": False, "first_name": first_name}
         if username:
             user["username"] = username
+        if language is not None:
+            user["language_code"] = language
         return user
 
     def private_chat(self, user: dict[str, Any]) -> dict[str, Any]:

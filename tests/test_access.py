@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin import ADMINS_ONLY
 from bot.app import setup_logging
-from bot.handlers import FAILED, NOT_ALLOWED, OUT_OF_DATE
+from bot.handlers import failed, not_allowed, out_of_date
+from bot.i18n import ENGLISH
+from bot.i18n import texts as texts_in
 from index.config import SAMPLES_DIR, Config
 from index.tokenize import Tokenizer
 
@@ -32,7 +33,12 @@ MEMBER = 100
 OTHER_MEMBER = 101
 GROUP = -2002  # a group on the allow-list
 FOREIGN_GROUP = -3003  # one that is not
+EN = texts_in(ENGLISH)  # the test users' Telegram apps are in English
+ADMINS_ONLY = "Only the bot's admins may add documents; nothing was downloaded."
 ADMINS_ONLY_BUTTON = "Only the bot's admins may do that."
+NOT_ALLOWED = not_allowed(EN)
+OUT_OF_DATE = out_of_date(EN)
+FAILED = failed(EN)
 QUESTION = "长治市人大常委会2025年召开了几次常委会会议？"
 ANSWER = "常委会会议7次"
 SECRET = TOKEN.partition(":")[2]

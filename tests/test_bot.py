@@ -15,7 +15,8 @@ import pytest
 from bot import handlers, service
 from bot.app import MaskingFormatter, build_application
 from bot.config import Settings, TelegramConfig
-from bot.handlers import NOT_ALLOWED, OUT_OF_DATE, SLOW_DOWN, UNAVAILABLE
+from bot.handlers import not_allowed, out_of_date, slow_down, unavailable
+from bot.i18n import ENGLISH, texts
 from index.build import update_index
 from index.config import SAMPLES_DIR, Config
 from index.library import Library
@@ -28,6 +29,9 @@ from .conftest import CHANGZHI, JINZHONG
 from .telegram_html import check
 
 TOKEN = "123456:TEST-token"
+EN = texts(ENGLISH)  # the test users' Telegram apps are in English
+NOT_ALLOWED, OUT_OF_DATE = not_allowed(EN), out_of_date(EN)
+SLOW_DOWN, UNAVAILABLE = slow_down(EN), unavailable(EN)
 ADMIN = 7
 STRANGER = 666
 

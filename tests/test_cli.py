@@ -15,9 +15,15 @@ from .conftest import CHANGZHI, JINZHONG, REPO, SEED_QA
 
 
 def qabot(
-    *args: str, home: Path, stdin: str | None = None, check: bool = True
+    *args: str, home: Path, stdin: str | None = None, check: bool = True, lang: str = "C.UTF-8"
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XDG_DATA_HOME": str(home / "data"), "PYTHONIOENCODING": "utf-8"}
+    """The command as a user runs it; the locale is the one given (C: the configured language)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES")},
+        "LANG": lang,
+        "XDG_DATA_HOME": str(home / "data"),
+        "PYTHONIOENCODING": "utf-8",
+    }
     proc = subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
@@ -56,7 +62,7 @@ def test_batch_json_keeps_input_order_and_survives_odd_questions(tmp_path: Path)
     out = qabot("ask", "--json", "--batch", "-", home=tmp_path, stdin="\n".join(questions) + "\n")
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert [item["question"] for item in lines] == [q[:10000] for q in questions]
-    assert all(set(item) == {"question", "answer", "results"} for item in lines)
+    assert all(set(item) == {"question", "understood", "answer", "results"} for item in lines)
     first = lines[0]["results"][0]
     assert set(first) == {
         "doc",
@@ -147,7 +153,38 @@ def test_empty_folder_and_bad_config_leave_the_index_alone(tmp_path: Path) -> No
 def test_chat_answers_until_an_empty_line(tmp_path: Path) -> None:
     out = qabot("chat", home=tmp_path, stdin="宪法宣誓有多少人次？\nasdfgh\n\n")
     assert "38人次" in out.stdout
-    assert "No relevant passage" in out.stdout
+    # No locale: the configured language, Simplified Chinese by default.
+    assert "没有找到相关的段落" in out.stdout and "No relevant passage" not in out.stdout
+
+
+def test_chat_follows_the_conversation_in_the_language_of_the_locale(tmp_path: Path) -> None:
+    talk = "长治市人大常委会2025年召开了几次常委会会议？\n主任会议呢？\n谢谢\n\n"
+    out = qabot("chat", home=tmp_path, stdin=talk, lang="en_US.UTF-8").stdout
+    first, followup, thanks = out.split("\n? ")[1:4]
+    assert first.startswith("**7次**")
+    assert followup.startswith("   (Read as “长治市人大常委会2025年召开了几次主任会议”)\n**15次**")
+    assert thanks.startswith("You're welcome!") and "¶" not in thanks
+    traditional = qabot("chat", home=tmp_path, stdin="謝謝\n", lang="zh_TW.UTF-8").stdout
+    assert "不客氣" in traditional
+
+
+def test_batch_lines_of_one_chat_are_one_conversation(tmp_path: Path) -> None:
+    lines = [
+        {"question": "李新文是哪年出生的？", "chat": "a"},
+        {"question": "那孙雨呢？", "chat": "a"},
+        {"question": "那孙雨呢？", "chat": "b"},
+        {"question": "他拟提名为什么人选？", "chat": "a"},
+    ]
+    stdin = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n"
+    out = qabot("ask", "--json", "--batch", "-", home=tmp_path, stdin=stdin)
+    first, second, elsewhere, third = (json.loads(line) for line in out.stdout.splitlines())
+    assert first["understood"] == "李新文是哪年出生的？" and first["answer"] == "1977年8月"
+    assert second["question"] == "那孙雨呢？"
+    assert second["understood"] == "孙雨是哪年出生的" and second["answer"] == "1980年3月"
+    # Another chat has no topic to lean on: the question is searched as it is.
+    assert elsewhere["understood"] == "那孙雨呢？"
+    assert third["understood"] == "孙雨拟提名为什么人选"
+    assert "副县(区、市)长人选" in third["results"][0]["highlight"]
 
 
 def test_eval_prints_the_figures_for_our_gold_format(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import TelegramConfig, load_settings
+from bot.config import ChatConfig, TelegramConfig, load_settings
 from index.config import Config, ConfigError, load_config, parse_config
 
 from .conftest import REPO
@@ -29,7 +29,7 @@ def test_example_file_names_every_setting_with_its_default() -> None:
     assert config.index.user_dict is None
     assert load_settings(example).telegram == TelegramConfig()
     assert set(tomllib.loads(text)) == {
-        "index", "chunking", "tokenizer", "ranking", "search", "answers", "telegram"
+        "index", "chunking", "tokenizer", "ranking", "search", "answers", "telegram", "chat"
     }  # fmt: skip
 
 

@@ -32,7 +32,8 @@ from bot.format import (
     result_html,
     utf16_len,
 )
-from bot.handlers import CONTEXT_CHARS, FAILED
+from bot.handlers import CONTEXT_CHARS, failed
+from bot.i18n import ENGLISH, texts
 from index import store, tantivy_engine
 from index.build import parse, update_index, upload_source
 from index.chunk import CLOSERS, chunk, sentence_spans, sentences
@@ -50,6 +51,7 @@ from .test_bot import ADMIN, TOKEN, Env, _library, _running, _settings
 
 # ----- what hostile text is made of ---------------------------------------------------------
 
+FAILED = failed(texts(ENGLISH))
 EMOJI = ["👨‍👩‍👧‍👦", "🏳️‍🌈", "👍🏽", "🧑🏿‍🚀", "😀", "🇨🇳", "#️⃣"]
 COMBINING = ["e\u0301\u0308", "a\u0338", "ก\u0e33", "Z\u0351\u0324\u036b", "\u0301"]
 RIGHT_TO_LEFT = ["مرحبا بالعالم", "שָׁלוֹם", "\u202e反转\u202c", "\u2067x\u2069", "\u200f"]

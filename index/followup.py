@@ -1,0 +1,328 @@
+"""Follow-up questions: a question that leans on the one before it, read with it.
+
+People in a chat do not repeat themselves: after `长治市人大常委会2025年召开了几次常委会会议？`
+they ask `主任会议呢？`, `晋中呢？`, `他拟提名为什么人选？` or `制定了几件地方性法规？`. Each is
+rewritten into the question it stands for, from the last question as understood (its "topic"):
+
+- an elliptical `X呢？` puts X in place of its counterpart: a place for a place, a person for a
+  person, a body for a body, else the phrase with the same head word (`主任会议` for
+  `常委会会议`);
+- a pronoun (`他`, `她`) becomes the last person named, and a demonstrative (`这部条例`) the last
+  phrase with the same head word (`《…条例》`);
+- `其中…` narrows the last question, and is read after it;
+- a question with no subject of its own (it opens with a verb, a preposition or a question word,
+  and names no place, person or body) takes the last question's subject.
+
+Anything else stands on its own and is searched as it is. A named place, person or body always
+replaces its counterpart, and never joins it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from types import MappingProxyType
+
+import jieba
+
+from index.search import Answer, Searcher
+from index.smalltalk import small_talk
+from index.tokenize import Tokenizer, fold
+
+_END = re.compile(r"[\s?？!！。.,，;；:：~～…]+$")
+_ELLIPTICAL = re.compile(r"(?:那么|那|还有|那个)?(.+?)的?呢")
+_TIME = re.compile(r"(?:\d{4}|[今去前明本当])年(?:度|上半年|下半年)?|[上下]半年")
+_NARROWING = ("其中", "这其中", "那其中", "当中")
+_PERSON_PRONOUNS = ("他们", "她们", "他", "她")
+_DEMONSTRATIVES = ("这部", "这个", "这项", "这次", "这些", "这位", "这条", "这份", "该", "此", "本")
+# The parts of speech that cannot open a subject: verbs, prepositions, adverbs, pronouns and
+# question words, conjunctions, particles (jieba's dictionary tags).
+_NOT_SUBJECT = ("v", "p", "d", "r", "c", "u", "y")
+_PLACE_SUFFIXES = ("省", "市", "县", "区", "镇", "乡", "村", "州", "盟", "旗")
+_BODY_SUFFIXES = (
+    "常委会",
+    "委员会",
+    "人大",
+    "政府",
+    "法院",
+    "检察院",
+    "政协",
+    "公安局",
+    "局",
+    "厅",
+    "委",
+    "部",
+    "办",
+)
+# The commonest Chinese surnames: a two- or three-character word jieba does not know that
+# starts with one is read as a person's name.
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+    "龚邵万钱严覃武戴莫孔向汤康常温樊"
+)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """What a conversation is about: the last question as understood, and the sentence that
+    answered it (where a pronoun may find the person it stands for)."""
+
+    question: str
+    answer: str = ""
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str  # as the user wrote it
+    folded: str
+    kind: str  # PLACE, PERSON, BODY, HEAD (a noun or unknown), or jieba's part of speech
+
+
+@lru_cache(maxsize=1)
+def _grammar() -> Mapping[str, str]:
+    """jieba's part of speech of the words that cannot open a subject (39k words, read once)."""
+    kept: dict[str, str] = {}
+    with jieba.get_dict_file() as lines:
+        for raw in lines:
+            parts = raw.decode("utf-8").split()
+            if len(parts) == 3 and parts[2].startswith(_NOT_SUBJECT) and parts[2] != "vn":
+                kept[parts[0]] = parts[2]
+    return MappingProxyType(kept)
+
+
+class Reader:
+    """Reads a question with the topic of the conversation; one per process, like the tokenizer."""
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        self.tokenizer = tokenizer
+
+    def understand(self, question: str, topic: Topic | None) -> str | None:
+        """The question as it is meant, or None when it stands on its own."""
+        core = _END.sub("", question.strip())
+        if topic is None or not core:
+            return None
+        before = _END.sub("", topic.question.strip())
+        if core.startswith(_NARROWING):
+            return f"{before}，{core}"
+        ellipsis = _ELLIPTICAL.fullmatch(core)
+        if ellipsis:
+            return self._put_in_place(before, ellipsis.group(1))
+        words = self.words(core)
+        if not words:
+            return None
+        resolved = self._resolve_pronouns(words, before, topic.answer)
+        if resolved is not None:
+            return resolved
+        named = any(w.kind in ("PLACE", "PERSON", "BODY") for w in words)
+        if named or words[0].kind not in _NOT_SUBJECT:
+            return None
+        subject = self.subject(before)
+        return f"{subject}{core}" if subject else None
+
+    def words(self, text: str) -> list[_Word]:
+        """jieba's words of a text, each as written and with its kind."""
+        folded = fold(text)
+        # Folding keeps one character for one almost always; where it does not, the folded
+        # text is what is shown.
+        source = text if len(folded) == len(text) else folded
+        out: list[_Word] = []
+        at = 0
+        for piece in self.tokenizer.segments(folded):
+            out.append(_Word(source[at : at + len(piece)], piece, self._kind(piece)))
+            at += len(piece)
+        return [w for w in out if w.folded.strip()]
+
+    def _kind(self, word: str) -> str:
+        tags = self.tokenizer.tags
+        tag = tags.get(word, "")
+        if tag.startswith("ns") or tags.get(word + "市", "").startswith("ns"):
+            return "PLACE"
+        grammar = _grammar().get(word)
+        if grammar is not None:
+            return grammar
+        if len(word) >= 3 and word.endswith(_PLACE_SUFFIXES):
+            return "PLACE"
+        if tag.startswith("nt") or any(
+            word.endswith(end) and len(word) > max(len(end), 2) for end in _BODY_SUFFIXES
+        ):
+            return "BODY"
+        if tag.startswith("nr") or (
+            2 <= len(word) <= 3 and word[0] in _SURNAMES and not self.tokenizer.knows(word)
+        ):
+            return "PERSON"
+        return "HEAD"
+
+    def subject(self, question: str) -> str:
+        """The words a question opens with, up to its first verb, preposition or question word:
+        what it is about."""
+        words = self.words(question)
+        taken: list[_Word] = []
+        for word in words:
+            if word.kind.startswith(_NOT_SUBJECT) and word.folded != "的":
+                break
+            if not re.search(r"\w", word.folded):
+                break
+            taken.append(word)
+        while taken and taken[-1].folded == "的":
+            taken.pop()
+        return "".join(w.text for w in taken)
+
+    def _put_in_place(self, before: str, fragment: str) -> str:
+        """`X呢`: the last question with X in place of its counterpart."""
+        old = self.words(before)
+        new = self.words(fragment)
+        if not new:
+            return before
+        when = _TIME.fullmatch(fold(fragment))
+        if when and _TIME.search(fold(before)) and len(fold(before)) == len(before):
+            at = _TIME.search(fold(before))
+            assert at is not None
+            return before[: at.start()] + fragment + before[at.end() :]
+        kinds = {w.kind for w in new} & {"PLACE", "PERSON", "BODY"}
+        for kind in ("PERSON", "PLACE", "BODY"):
+            if kind in kinds:
+                at = next((k for k, w in enumerate(old) if w.kind == kind), None)
+                if at is not None:
+                    return _joined(old[:at], fragment, old[at + 1 :])
+        head = new[-1].folded
+        at = next((k for k in range(len(old) - 1, -1, -1) if old[k].folded == head), None)
+        if at is not None:
+            start = max(0, at - len(new) + 1)
+            while start < at and old[start].kind.startswith(_NOT_SUBJECT):
+                start += 1
+            return _joined(old[:start], fragment, old[at + 1 :])
+        subject = self.subject(before)
+        return f"{fragment}{before[len(subject) :]}" if subject else f"{before}，{fragment}"
+
+    def _resolve_pronouns(self, words: list[_Word], before: str, answer: str) -> str | None:
+        """The question with `他` as the last person named and `这部条例` as the last 条例."""
+        for k, word in enumerate(words):
+            pronoun = _pronoun(word.folded)
+            if pronoun and (pronoun == word.folded or not self.tokenizer.knows(word.folded)):
+                # `他拟` comes out of jieba as one word it does not know: the pronoun and a verb.
+                after = word.text[len(pronoun) :]
+                person = self._last(before, "PERSON") or self._last(answer, "PERSON")
+                if person:
+                    return _joined(words[:k], person + after, words[k + 1 :])
+                subject = self.subject(before)
+                return _joined(words[:k], subject + after, words[k + 1 :]) if subject else None
+            if word.folded.startswith(_DEMONSTRATIVES):
+                head = word.folded[2:] if word.folded.startswith("这") else word.folded[1:]
+                rest = words[k + 1 :]
+                if not head and rest:
+                    head, rest = rest[0].folded, rest[1:]
+                if not head:
+                    continue
+                named = _title_ending(before, head) or _title_ending(answer, head)
+                if named:
+                    return _joined(words[:k], named, rest)
+                subject = self.subject(before)
+                phrase = self._phrase_ending(before, head) or head
+                if not subject and phrase == head:
+                    return None
+                return _joined(words[:k], subject + phrase, rest)
+        return None
+
+    def _phrase_ending(self, text: str, head: str) -> str:
+        """The last noun phrase of a text that ends with a head word (`地方性法规` for 法规)."""
+        words = self.words(text)
+        ends = [k for k, w in enumerate(words) if w.folded.endswith(head) and w.kind == "HEAD"]
+        if not ends:
+            return ""
+        start = ends[-1]
+        while start > 0 and words[start - 1].kind == "HEAD":
+            start -= 1
+        return "".join(w.text for w in words[start : ends[-1] + 1])
+
+    def _last(self, text: str, kind: str) -> str:
+        found = [w.text for w in self.words(text) if w.kind == kind] if text else []
+        return found[-1] if found else ""
+
+
+def _joined(head: list[_Word], middle: str, tail: list[_Word]) -> str:
+    return "".join(w.text for w in head) + middle + "".join(w.text for w in tail)
+
+
+def _pronoun(word: str) -> str:
+    return next((p for p in _PERSON_PRONOUNS if word.startswith(p)), "")
+
+
+def _title_ending(text: str, head: str) -> str:
+    """The last book title in a text (`《…条例》`) that ends with a head word."""
+    for title in reversed(re.findall(r"《[^《》]{1,40}》", text)):
+        if fold(title).rstrip("》").endswith(head):
+            return title
+    return ""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question of a conversation answered: what was searched, and what it is about now."""
+
+    answer: Answer
+    understood: str | None  # the question as searched, when the topic was used
+    topic: Topic | None  # what the next question may lean on
+    small_talk: str | None = None  # the kind of small talk it was, which is never searched
+
+
+def converse(
+    searcher: Searcher, question: str, topic: Topic | None, limit: int | None = None
+) -> Turn:
+    """Answer a question of a conversation: small talk is not searched and leaves the topic
+    as it was; a follow-up is searched as understood with the topic; each answer becomes the
+    topic of the next."""
+    talk = small_talk(question)
+    if talk is not None:
+        return Turn(Answer(question, []), None, topic, talk)
+    understood = Reader(searcher.tokenizer).understand(question, topic)
+    answer = replace(searcher.search(understood or question, limit), question=question)
+    answered = answer.results[0].highlight if answer.results else ""
+    return Turn(answer, understood, Topic(understood or _END.sub("", question.strip()), answered))
+
+
+class Conversations:
+    """The topic of each conversation, by key (a chat and a user): forgotten after `expire_s`
+    of silence, and the oldest first beyond `capacity`."""
+
+    def __init__(
+        self,
+        expire_s: float | None = None,
+        capacity: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.expire_s = expire_s
+        self.capacity = capacity
+        self.clock = clock
+        self._topics: OrderedDict[Hashable, tuple[float, Topic]] = OrderedDict()
+
+    def topic(self, key: Hashable) -> Topic | None:
+        found = self._topics.get(key)
+        if found is None:
+            return None
+        at, topic = found
+        if self.expire_s is not None and self.clock() - at > self.expire_s:
+            del self._topics[key]
+            return None
+        return topic
+
+    def remember(self, key: Hashable, topic: Topic | None) -> None:
+        if topic is None:
+            self._topics.pop(key, None)
+            return
+        self._topics[key] = (self.clock(), topic)
+        self._topics.move_to_end(key)
+        if len(self._topics) > self.capacity:
+            self._topics.popitem(last=False)
+
+    def ask(
+        self, searcher: Searcher, key: Hashable, question: str, limit: int | None = None
+    ) -> Turn:
+        turn = converse(searcher, question, self.topic(key), limit)
+        if turn.small_talk is None:
+            self.remember(key, turn.topic)
+        return turn
