@@ -2,7 +2,8 @@
 
 Run from the repository root:  .venv/bin/python bench/quality.py [--shared ../shared]
     [--weights FILE] [--min-confidence P]
-Builds four indexes in a temporary folder (the samples, the CMRC 2018 dev paragraphs, both
+Questions are asked as the bot hears them (small talk is not searched; the lines of one chat
+are one conversation). Builds four indexes in a temporary folder (the samples, the CMRC 2018 dev paragraphs, both
 together, and CMRC dev in traditional characters) and asks each set of questions of them:
 the answerable ones scored by AIQ@1 / AIQ@3 / MRR@10 / HL@1, the ones that have no answer
 there by the share that got no passage. Takes about a minute.
@@ -22,12 +23,32 @@ sys.path.insert(0, str(REPO))
 from index.build import update_index  # noqa: E402
 from index.config import SAMPLES_DIR, Config  # noqa: E402
 from index.evaluate import GoldQuestion, GoldSet, Metrics, evaluate, in_traditional, load_gold  # noqa: E402
+from index.followup import Conversations, converse  # noqa: E402
 from index.search import Searcher  # noqa: E402
 from index.tokenize import Tokenizer  # noqa: E402
 
 
 def unanswerable(gold: GoldSet) -> list[GoldQuestion]:
     return [replace(q, answers=()) for q in gold.questions]
+
+
+def one_chat(gold: GoldSet) -> list[GoldQuestion]:
+    return [replace(q, chat="one") for q in gold.questions]
+
+
+def alone(gold: GoldSet) -> list[GoldQuestion]:
+    return [replace(q, chat=None) for q in gold.questions]
+
+
+def measured(questions: list[GoldQuestion], searcher: Searcher) -> Metrics:
+    """As the bot hears them: small talk is not searched, and the lines of one chat are one
+    conversation."""
+    chats = Conversations()
+    return evaluate(
+        questions,
+        lambda q: converse(searcher, q, None).answer,
+        lambda chat, q: chats.ask(searcher, chat, q).answer,
+    )
 
 
 def figures(m: Metrics) -> str:
@@ -54,6 +75,7 @@ def main() -> None:
     seeds = load_gold(REPO / "eval" / "seed_qa.jsonl")
     offtopic = load_gold(REPO / "eval" / "offtopic.jsonl")
     cmrc = load_gold(args.shared / "eval" / "cmrc2018_dev.json")
+    followups = load_gold(args.shared / "eval" / "followups.jsonl")
     with tempfile.TemporaryDirectory(prefix="qabot-quality-") as tmp:
         root = Path(tmp)
         cmrc_docs = root / "cmrc"
@@ -76,6 +98,9 @@ def main() -> None:
             ("CMRC dev in traditional characters", trad.questions, wiki_trad),
             ("seed questions over the samples", seeds.questions, samples),
             ("seed questions over the samples + CMRC dev paragraphs", seeds.questions, both),
+            ("the same, all 27 asked in one chat", one_chat(seeds), both),
+            ("followups.jsonl, samples + CMRC dev paragraphs", followups.questions, both),
+            ("the same, each turn asked alone", alone(followups), both),
             ("eval/offtopic.jsonl over the samples", offtopic.questions, samples),
             ("CMRC dev questions over the samples", unanswerable(cmrc), samples),
             ("seed questions over the CMRC dev paragraphs", unanswerable(seeds), wiki),
@@ -87,7 +112,7 @@ def main() -> None:
         print("| set | AIQ@1 / AIQ@3 / MRR@10 / HL@1, or abstention |")
         print("| --- | --- |")
         for label, questions, s in rows:
-            print(f"| {label} | {figures(evaluate(questions, s.search))} |", flush=True)
+            print(f"| {label} | {figures(measured(questions, s))} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,15 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class Understood:
+    """A follow-up question as it is meant, and the names it was given from the conversation,
+    which the documents quoted must mention."""
+
+    text: str
+    focus: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class _Word:
     text: str  # as the user wrote it
     folded: str
@@ -101,14 +110,14 @@ class Reader:
     def __init__(self, tokenizer: Tokenizer) -> None:
         self.tokenizer = tokenizer
 
-    def understand(self, question: str, topic: Topic | None) -> str | None:
+    def understand(self, question: str, topic: Topic | None) -> Understood | None:
         """The question as it is meant, or None when it stands on its own."""
         core = _END.sub("", question.strip())
         if topic is None or not core:
             return None
         before = _END.sub("", topic.question.strip())
         if core.startswith(_NARROWING):
-            return f"{before}，{core}"
+            return Understood(f"{before}，{core}")
         ellipsis = _ELLIPTICAL.fullmatch(core)
         if ellipsis:
             return self._put_in_place(before, ellipsis.group(1))
@@ -122,7 +131,7 @@ class Reader:
         if named or words[0].kind not in _NOT_SUBJECT:
             return None
         subject = self.subject(before)
-        return f"{subject}{core}" if subject else None
+        return Understood(f"{subject}{core}") if subject else None
 
     def words(self, text: str) -> list[_Word]:
         """jieba's words of a text, each as written and with its kind."""
@@ -172,34 +181,36 @@ class Reader:
             taken.pop()
         return "".join(w.text for w in taken)
 
-    def _put_in_place(self, before: str, fragment: str) -> str:
+    def _put_in_place(self, before: str, fragment: str) -> Understood:
         """`X呢`: the last question with X in place of its counterpart."""
         old = self.words(before)
         new = self.words(fragment)
         if not new:
-            return before
+            return Understood(before)
         when = _TIME.fullmatch(fold(fragment))
         if when and _TIME.search(fold(before)) and len(fold(before)) == len(before):
             at = _TIME.search(fold(before))
             assert at is not None
-            return before[: at.start()] + fragment + before[at.end() :]
+            return Understood(before[: at.start()] + fragment + before[at.end() :])
         kinds = {w.kind for w in new} & {"PLACE", "PERSON", "BODY"}
         for kind in ("PERSON", "PLACE", "BODY"):
             if kind in kinds:
                 at = next((k for k, w in enumerate(old) if w.kind == kind), None)
                 if at is not None:
-                    return _joined(old[:at], fragment, old[at + 1 :])
+                    return Understood(_joined(old[:at], fragment, old[at + 1 :]), (fragment,))
         head = new[-1].folded
         at = next((k for k in range(len(old) - 1, -1, -1) if old[k].folded == head), None)
         if at is not None:
             start = max(0, at - len(new) + 1)
             while start < at and old[start].kind.startswith(_NOT_SUBJECT):
                 start += 1
-            return _joined(old[:start], fragment, old[at + 1 :])
+            return Understood(_joined(old[:start], fragment, old[at + 1 :]))
         subject = self.subject(before)
-        return f"{fragment}{before[len(subject) :]}" if subject else f"{before}，{fragment}"
+        if subject:
+            return Understood(f"{fragment}{before[len(subject) :]}")
+        return Understood(f"{before}，{fragment}")
 
-    def _resolve_pronouns(self, words: list[_Word], before: str, answer: str) -> str | None:
+    def _resolve_pronouns(self, words: list[_Word], before: str, answer: str) -> Understood | None:
         """The question with `他` as the last person named and `这部条例` as the last 条例."""
         for k, word in enumerate(words):
             pronoun = _pronoun(word.folded)
@@ -208,9 +219,11 @@ class Reader:
                 after = word.text[len(pronoun) :]
                 person = self._last(before, "PERSON") or self._last(answer, "PERSON")
                 if person:
-                    return _joined(words[:k], person + after, words[k + 1 :])
+                    return Understood(_joined(words[:k], person + after, words[k + 1 :]), (person,))
                 subject = self.subject(before)
-                return _joined(words[:k], subject + after, words[k + 1 :]) if subject else None
+                if not subject:
+                    return None
+                return Understood(_joined(words[:k], subject + after, words[k + 1 :]))
             if word.folded.startswith(_DEMONSTRATIVES):
                 head = word.folded[2:] if word.folded.startswith("这") else word.folded[1:]
                 rest = words[k + 1 :]
@@ -220,12 +233,12 @@ class Reader:
                     continue
                 named = _title_ending(before, head) or _title_ending(answer, head)
                 if named:
-                    return _joined(words[:k], named, rest)
+                    return Understood(_joined(words[:k], named, rest))
                 subject = self.subject(before)
                 phrase = self._phrase_ending(before, head) or head
                 if not subject and phrase == head:
                     return None
-                return _joined(words[:k], subject + phrase, rest)
+                return Understood(_joined(words[:k], subject + phrase, rest))
         return None
 
     def _phrase_ending(self, text: str, head: str) -> str:
@@ -279,8 +292,13 @@ def converse(
     talk = small_talk(question)
     if talk is not None:
         return Turn(Answer(question, []), None, topic, talk)
-    understood = Reader(searcher.tokenizer).understand(question, topic)
-    answer = replace(searcher.search(understood or question, limit), question=question)
+    meant = Reader(searcher.tokenizer).understand(question, topic)
+    if meant is None:
+        answer = searcher.search(question, limit)
+        understood = None
+    else:
+        answer = replace(searcher.search(meant.text, limit, meant.focus), question=question)
+        understood = meant.text
     answered = answer.results[0].highlight if answer.results else ""
     return Turn(answer, understood, Topic(understood or _END.sub("", question.strip()), answered))
 

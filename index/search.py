@@ -11,7 +11,7 @@ import math
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,7 +33,7 @@ from index.quote import span_text
 from index.ranker import DEFAULT_WEIGHTS, Model
 from index.short import short_answer
 from index.tantivy_engine import TantivyEngine
-from index.tokenize import Tokenizer
+from index.tokenize import Tokenizer, fold
 
 RERANK = 50  # passages the engine returns, re-ranked with their article and document context
 CANDIDATES = 30  # of those, the best that may be quoted
@@ -239,12 +239,24 @@ class Searcher:
     def idf(self, token: str) -> float:
         return self.engine.idf(token)
 
-    def search(self, question: str, limit: int | None = None) -> Answer:
+    def search(self, question: str, limit: int | None = None, focus: Sequence[str] = ()) -> Answer:
+        """The passages that answer a question, best first. With `focus` (names a follow-up
+        question put in place of others: `晋中` for `长治`), only documents that mention
+        each of them are quoted."""
         with unreadable_as_unavailable():
-            return self._search(question, limit)
+            return self._search(question, limit, focus)
 
-    def _search(self, question: str, limit: int | None) -> Answer:
+    def _mentions(self, doc_id: int, names: Sequence[str], seen: dict[int, bool]) -> bool:
+        found = seen.get(doc_id)
+        if found is None:
+            text = fold(self.document(doc_id).text)
+            found = seen[doc_id] = all(name in text for name in names)
+        return found
+
+    def _search(self, question: str, limit: int | None, focus: Sequence[str] = ()) -> Answer:
         limit = self.config.answers.top_k if limit is None else limit
+        names = [folded for folded in (fold(name).strip() for name in focus) if folded]
+        mentioned: dict[int, bool] = {}
         ranking = self.candidates(question, SHORTLIST)
         if ranking.note:
             return Answer(question, [], ranking.note)
@@ -258,11 +270,15 @@ class Searcher:
             """Quoted whole already, or too far from the question to be quoted at all."""
             if features[COVERAGE] < floor:
                 return True
+            if names and not self._mentions(p.doc_id, names, mentioned):
+                return True
             return all((p.doc_id, s) in shown for s in range(p.first, p.last + 1))
 
         for n, cand in enumerate(ranking.ordered(self._candidate, skipped)):
             if len(results) >= limit:
                 break
+            if names and not self._mentions(cand.passage.doc_id, names, mentioned):
+                continue
             # The margin over the next candidate the model read, if there is one.
             following = read[n + 1].score if n + 1 < len(read) else None
             result = self._quote(q, cand, following, shown)

@@ -24,10 +24,13 @@ def test_example_file_names_every_setting_with_its_default() -> None:
             assert f"{f.name} =" in text, f"[{section}] {f.name} is not documented"
     for f in fields(TelegramConfig):
         assert f"{f.name} =" in text, f"[telegram] {f.name} is not documented"
+    for f in fields(ChatConfig):
+        assert f"{f.name} =" in text, f"[chat] {f.name} is not documented"
     for section in ("chunking", "tokenizer", "ranking", "search", "answers"):
         assert getattr(config, section) == getattr(defaults, section)
     assert config.index.user_dict is None
     assert load_settings(example).telegram == TelegramConfig()
+    assert load_settings(example).chat == ChatConfig()
     assert set(tomllib.loads(text)) == {
         "index", "chunking", "tokenizer", "ranking", "search", "answers", "telegram", "chat"
     }  # fmt: skip
