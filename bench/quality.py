@@ -3,8 +3,9 @@
 Run from the repository root:  .venv/bin/python bench/quality.py [--shared ../shared]
     [--weights FILE] [--min-confidence P]
 Questions are asked as the bot hears them (small talk is not searched; the lines of one chat
-are one conversation). Builds four indexes in a temporary folder (the samples, the CMRC 2018 dev paragraphs, both
-together, and CMRC dev in traditional characters) and asks each set of questions of them:
+are one conversation). Builds four indexes in a temporary folder (the samples, the CMRC 2018
+dev paragraphs, both together, and CMRC dev in traditional characters) and asks each set of
+questions of them:
 the answerable ones scored by AIQ@1 / AIQ@3 / MRR@10 / HL@1, the ones that have no answer
 there by the share that got no passage. Takes about a minute.
 """

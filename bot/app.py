@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 from telegram.request import BaseRequest
 
 from bot.admin import add_admin_handlers
@@ -119,7 +119,8 @@ def build_application(
 ) -> Application:
     """The bot as it runs. `request` and `rate_limiter` exist for benchmarks of its own work."""
     cfg = settings.telegram
-    builder = (
+    # ExtBot[int] with a PatientLimiter (int being its rate-limit arguments), ExtBot[None] without.
+    builder: ApplicationBuilder[ExtBot[Any], Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(settings.token())
         .base_url(cfg.base_url)

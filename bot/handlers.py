@@ -11,9 +11,9 @@ import functools
 import html
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -128,7 +128,8 @@ def whole_number(text: str) -> int | None:
 
 
 def state_of(context: ContextTypes.DEFAULT_TYPE) -> BotState:
-    return context.application.bot_data["state"]
+    state: BotState = context.application.bot_data["state"]
+    return state
 
 
 def _allowed(state: BotState, update: Update) -> bool:
@@ -149,7 +150,8 @@ def is_admin(state: BotState, update: Update) -> bool:
 
 
 MessageHandlerFn = Callable[[Update, ContextTypes.DEFAULT_TYPE, BotState, Message], Awaitable[None]]
-TelegramCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+# PTB's handlers take coroutine functions, not any callable that returns an awaitable.
+TelegramCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 def on_message(

@@ -107,7 +107,10 @@ class Journal:
         return found
 
     def pending(self) -> int:
-        return self._conn.execute("SELECT count(*) FROM updates WHERE done IS NULL").fetchone()[0]
+        count: int = self._conn.execute(
+            "SELECT count(*) FROM updates WHERE done IS NULL"
+        ).fetchone()[0]
+        return count
 
     def prune(self) -> None:
         self._conn.execute(

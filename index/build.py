@@ -109,11 +109,11 @@ def parse(path: str, name: str, sha256: str, text: str, config: Config, tok: Tok
     sections = {(p.article, p.ordinal): p.section for p in doc.paragraphs}
     context_cache: dict[tuple[int, str], tuple[str, ...]] = {}
     for c in chunk(sents, config.chunking.target_chars, max_chars):
-        article = doc.articles[c.article]
+        info = doc.articles[c.article]
         section = sections[(c.article, c.paragraph)]
         key = (c.article, section)
         if key not in context_cache:
-            heading = " ".join(part for part in (article.title, article.subtitle, section) if part)
+            heading = " ".join(part for part in (info.title, info.subtitle, section) if part)
             context_cache[key] = tuple(tok.tokens(heading))
         doc.chunks.append(ChunkInfo(c.first, c.last, context_cache[key]))
     return doc

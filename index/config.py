@@ -5,14 +5,17 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Any, TypeVar, get_type_hints
 
 from platformdirs import user_data_dir
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
 
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 
 class ConfigError(ValueError):
@@ -147,14 +150,14 @@ def read_section(
     if not isinstance(table, dict):
         raise ConfigError(f"[{section}] must be a table")
     hints = get_type_hints(cls)
-    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    known = {f.name for f in fields(cls)}
     values = {}
     for name, value in table.items():
         if name not in known:
             raise ConfigError(f"unknown setting [{section}] {name}")
         allowed = (choices or {}).get(name)
         values[name] = _coerce(f"[{section}] {name}", hints[name], value, base, allowed)
-    return replace(cls(), **values)  # type: ignore[type-var]
+    return replace(cls(), **values)
 
 
 def parse_config(data: dict[str, Any], base: Path, ignore: tuple[str, ...] = ()) -> Config:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # index.features imports this module
+    from index.features import Facts
 
 
 @dataclass(frozen=True)
@@ -49,4 +52,4 @@ class Document:
     chunks: list[ChunkInfo] = field(default_factory=list)
     id: int = 0  # the index's id for it, once stored
     # What ranking derives from each sentence once it is loaded (index/features.py: Facts).
-    facts: dict[int, Any] = field(default_factory=dict, repr=False, compare=False)
+    facts: dict[int, Facts] = field(default_factory=dict, repr=False, compare=False)

@@ -187,11 +187,9 @@ class Reader:
         new = self.words(fragment)
         if not new:
             return Understood(before)
-        when = _TIME.fullmatch(fold(fragment))
-        if when and _TIME.search(fold(before)) and len(fold(before)) == len(before):
-            at = _TIME.search(fold(before))
-            assert at is not None
-            return Understood(before[: at.start()] + fragment + before[at.end() :])
+        then = _TIME.search(fold(before))
+        if _TIME.fullmatch(fold(fragment)) and then and len(fold(before)) == len(before):
+            return Understood(before[: then.start()] + fragment + before[then.end() :])
         kinds = {w.kind for w in new} & {"PLACE", "PERSON", "BODY"}
         for kind in ("PERSON", "PLACE", "BODY"):
             if kind in kinds:
@@ -267,7 +265,8 @@ def _pronoun(word: str) -> str:
 
 def _title_ending(text: str, head: str) -> str:
     """The last book title in a text (`《…条例》`) that ends with a head word."""
-    for title in reversed(re.findall(r"《[^《》]{1,40}》", text)):
+    titles: list[str] = re.findall(r"《[^《》]{1,40}》", text)
+    for title in reversed(titles):
         if fold(title).rstrip("》").endswith(head):
             return title
     return ""

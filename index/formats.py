@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from typing import cast
 
 import ebooklib
 from bs4 import BeautifulSoup
@@ -204,7 +205,7 @@ def extract_bounded(data: bytes, seconds: float = PARSE_SECONDS, memory: int = P
     try:
         if not receive.poll(seconds):
             raise UnreadableFile(f"reading it took longer than {seconds:g} s")
-        status, value = receive.recv()
+        status, value = cast(tuple[str, str], receive.recv())  # what _parse_in_child sends
     except EOFError:
         raise UnreadableFile("it needs more memory than a document may take") from None
     finally:

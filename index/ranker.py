@@ -42,10 +42,12 @@ class Model:
     command: str = ""
 
     def sentence_score(self, x: list[float]) -> float:
-        return sum(map(operator.mul, self.sentence, x))
+        score: float = sum(map(operator.mul, self.sentence, x))
+        return score
 
     def passage_score(self, x: list[float]) -> float:
-        return sum(map(operator.mul, self.passage, x))
+        score: float = sum(map(operator.mul, self.passage, x))
+        return score
 
     def probability(self, x: list[float]) -> float:
         """The chance that a quote holds the answer, from CONFIDENCE_FEATURES."""

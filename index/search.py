@@ -187,7 +187,7 @@ class Searcher:
             found = doc.facts.get(s)
             if found is None:
                 found = doc.facts[s] = Facts.of(doc.sentences[s].tokens, q.tags)
-            return found  # type: ignore[no-any-return]
+            return found
 
         return facts
 

@@ -333,7 +333,8 @@ def load_document(conn: sqlite3.Connection, doc_id: int) -> Document | None:
     ).fetchone()
     if row is None:
         return None
-    doc = Document(*row, id=doc_id)
+    path, name, sha256, text = row
+    doc = Document(path, name, sha256, text, id=doc_id)
     doc.articles.extend(
         ArticleInfo(*r)
         for r in conn.execute(
@@ -406,8 +407,8 @@ def passages(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Passage]:
         ids,
     )
     return {
-        row[0]: Passage(*row[:6], tuple(row[6].split()), *row[7:])  # type: ignore[arg-type]
-        for row in rows
+        pid: Passage(pid, doc_id, ordinal, article, first, last, tuple(context.split()), *rest)
+        for pid, doc_id, ordinal, article, first, last, context, *rest in rows
     }
 
 
@@ -417,6 +418,7 @@ def passage_tokens(conn: sqlite3.Connection) -> Iterator[tuple[int, int, list[st
     chunks = conn.cursor().execute(
         "SELECT id, doc_id, first, last, context FROM chunks ORDER BY doc_id, ordinal"
     )
+    tokens: list[str]
     current, tokens = -1, []  # the document whose sentences are in `tokens`
     pending = next(sentences, None)
     for passage_id, doc_id, first, last, context in chunks:
@@ -467,7 +469,8 @@ def summaries(conn: sqlite3.Connection) -> list[tuple[int, str, int, int, list[s
 
 
 def document_text(conn: sqlite3.Connection, doc_id: int) -> str:
-    return conn.execute("SELECT text FROM documents WHERE id=?", (doc_id,)).fetchone()[0]
+    text: str = conn.execute("SELECT text FROM documents WHERE id=?", (doc_id,)).fetchone()[0]
+    return text
 
 
 def document_name(conn: sqlite3.Connection, doc_id: int) -> str | None:

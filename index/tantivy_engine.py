@@ -13,6 +13,7 @@ import math
 import os
 import shutil
 from pathlib import Path
+from typing import cast
 
 import tantivy
 
@@ -132,5 +133,8 @@ class TantivyEngine:
             ]
         )
         hits = self.searcher.search(query, limit, count=False).hits
-        ids = self.searcher.fast_field_values("passage", [address for _, address in hits])
-        return [(float(score), int(pid)) for (score, _), pid in zip(hits, ids, strict=True)]
+        # Every document holds "passage", an integer field: no None, no float.
+        ids = cast(
+            list[int], self.searcher.fast_field_values("passage", [address for _, address in hits])
+        )
+        return [(float(score), pid) for (score, _), pid in zip(hits, ids, strict=True)]

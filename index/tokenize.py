@@ -7,7 +7,7 @@ import math
 import re
 import threading
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -169,12 +169,12 @@ def traditional_converter() -> opencc.OpenCC:
 
 
 @lru_cache(maxsize=1)
-def _converter() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
+def _converter() -> Callable[[str], str]:
+    return opencc.OpenCC("t2s").convert
 
 
 def simplified(text: str) -> str:
-    return _converter().convert(text)
+    return _converter()(text)
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -186,7 +186,7 @@ def fold(text: str) -> str:
     A lone surrogate (a Python str can hold one; UTF-8 cannot) becomes U+FFFD, as OpenCC
     encodes the text to UTF-8."""
     text = _LONE_SURROGATE.sub("\ufffd", text)
-    return _converter().convert(unicodedata.normalize("NFKC", text)).lower()
+    return _converter()(unicodedata.normalize("NFKC", text)).lower()
 
 
 class Tokenizer:
