@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import socket
 import struct
 import threading
@@ -508,6 +509,10 @@ class FakeTelegram:
         commands = p.get("commands")
         if not isinstance(commands, list) or not commands:
             raise ApiError(400, "Bad Request: commands must be a non-empty list")
+        language = p.get("language_code", "")
+        if language and not re.fullmatch(r"[a-z]{2}", str(language)):
+            # Telegram takes two-letter ISO 639-1 codes only: "zh", not "zh-hant".
+            raise ApiError(400, "Bad Request: invalid language code specified")
         return True
 
     def _m_getMyCommands(self, p: dict[str, Any]) -> Any:

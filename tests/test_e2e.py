@@ -80,10 +80,18 @@ def test_run_answers_questions_and_buttons_then_stops_cleanly(
     running: tuple[FakeTelegram, subprocess.Popen[str]],
 ) -> None:
     tg, proc = running
-    commands = tg.calls_of("setMyCommands")
-    assert commands and {c["command"] for c in commands[0].params["commands"]} >= {
-        "ask", "sources", "help", "start"
-    }  # fmt: skip
+    # The command menu for each language Telegram tells apart, and for everyone else.
+    menus = {
+        c.params.get("language_code", ""): {
+            m["command"]: m["description"] for m in c.params["commands"]
+        }
+        for c in tg.calls_of("setMyCommands")
+    }
+    assert set(menus) == {"", "zh", "en"}
+    assert all(set(menu) == {"ask", "sources", "help", "start"} for menu in menus.values())
+    assert menus["en"]["ask"] == "Ask a question about the documents"
+    assert menus["zh"]["ask"] == "就文件内容提问"
+    assert menus[""] == menus["zh"]  # the configured language: Simplified by default
     user = tg.user(100, "Li")
     chat = tg.private_chat(user)
     q = tg.send_text(chat, user, "长治市人大常委会2025年召开了几次常委会会议？")
