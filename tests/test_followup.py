@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
+from index.build import update_index
+from index.config import SAMPLES_DIR, Config
+from index.evaluate import load_gold
 from index.followup import Conversations, Reader, Topic, Understood
 from index.search import Searcher
 from index.tokenize import Tokenizer
+
+from .conftest import CHANGZHI, JINZHONG, SEED_QA
 
 CHANGZHI_MEETINGS = "长治市人大常委会2025年召开了几次常委会会议？"
 
@@ -104,3 +111,75 @@ def test_conversations_are_apart_and_forgotten(sample_searcher: Searcher) -> Non
     now[0] = 599 + 601
     late = chats.ask(sample_searcher, (1, 100), "制定了几件地方性法规？")
     assert late.understood is None  # ten minutes of silence: the topic is gone
+
+
+# Other papers beside the samples, with near-twins of their figures: an archive is never two
+# pages, and a follow-up must find the paper its words point to.
+OTHERS = {
+    "taiyuan.txt": (
+        "太原日报\n\n依法履职 服务大局\n\n"
+        "过去一年，太原市人大常委会召开常委会会议9次、主任会议12次，制定地方性法规3件。\n\n"
+        "市人大代表共提出议案5件、建议402件，已全部办结。\n"
+    ),
+    "datong.txt": (
+        "大同日报\n\n拟任职人选公示\n\n"
+        "赵明远，男，汉族，1975年6月生，大学，中共党员，现任云冈区文化局局长，拟提名为区长人选。\n\n"
+        "大同市人大常委会全年召开主任会议10次。\n"
+    ),
+    "sports.txt": (
+        "体育新闻\n\n全市运动会闭幕\n\n比赛共设12个大项，来自各县区的1800名运动员参赛。\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def archive(
+    tmp_path_factory: pytest.TempPathFactory, config: Config, tokenizer: Tokenizer
+) -> Searcher:
+    folder = tmp_path_factory.mktemp("archive")
+    docs = folder / "docs"
+    shutil.copytree(SAMPLES_DIR, docs)
+    for name, text in OTHERS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    cfg = config.with_index_path(folder / "index")
+    update_index([docs], cfg, tokenizer, progress=False)
+    return Searcher.open(cfg.index.path, cfg, tokenizer)
+
+
+@pytest.mark.parametrize(
+    "conversation",
+    [
+        [
+            (CHANGZHI_MEETINGS, CHANGZHI, "常委会会议7次"),
+            ("主任会议呢？", CHANGZHI, "主任会议15次"),
+            ("太原呢？", "taiyuan.txt", "主任会议12次"),
+            ("制定了几件地方性法规？", "taiyuan.txt", "地方性法规3件"),
+        ],
+        [
+            ("李新文是哪年出生的？", JINZHONG, "1977年8月"),
+            ("那孙雨呢？", JINZHONG, "1980年3月"),
+            ("他拟提名为什么人选？", JINZHONG, "副县(区、市)长人选"),
+        ],
+        [
+            ("晋中基层代表培训覆盖了多少名基层代表？", JINZHONG, "203名"),
+            ("分几期举办？", JINZHONG, "四期"),
+            ("在哪些地方？", JINZHONG, "榆次、祁县、平遥、寿阳"),
+        ],
+    ],
+)
+def test_conversations_over_an_archive(
+    archive: Searcher, conversation: list[tuple[str, str, str]]
+) -> None:
+    chats = Conversations()
+    for question, doc, answer in conversation:
+        first = chats.ask(archive, "chat", question).answer.results[0]
+        assert first.doc == doc and answer in first.highlight, (question, first)
+
+
+def test_seed_questions_asked_in_one_chat_score_as_asked_alone(archive: Searcher) -> None:
+    gold = load_gold(SEED_QA).questions
+    chats = Conversations()
+    for q in gold:
+        alone = [(r.doc, r.quote, r.highlight) for r in archive.search(q.question).results]
+        in_chat = chats.ask(archive, "seeds", q.question)
+        assert [(r.doc, r.quote, r.highlight) for r in in_chat.answer.results] == alone, q
