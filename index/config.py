@@ -50,6 +50,9 @@ class TokenizerConfig:
     bigrams: bool = False
     numbers: bool = True
     cues: bool = True
+    # A name jieba does not know comes out as single characters (李/新/文); the run is kept
+    # as one more token too (李新文), so that the name is matched whole.
+    names: bool = True
 
 
 @dataclass(frozen=True)

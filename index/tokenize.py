@@ -221,6 +221,7 @@ class Tokenizer:
         c = self.config
         return (
             f"v1|{c.mode}|hmm={c.hmm}|stop={c.stopwords}|bigrams={c.bigrams}|numbers={c.numbers}"
+            f"|names={c.names}"
             f"|{user}"
         )
 
@@ -233,7 +234,10 @@ class Tokenizer:
         else:
             words = self._jieba.cut(folded, HMM=self.config.hmm)
         stop = STOPWORDS if self.config.stopwords else frozenset()
-        out = [w for w in (w.strip() for w in words) if w and w not in stop and _WORD.search(w)]
+        pieces = [w.strip() for w in words]
+        out = [w for w in pieces if w and w not in stop and _WORD.search(w)]
+        if self.config.names:
+            out.extend(_single_runs(pieces))
         if self.config.bigrams:
             for run in _CJK_RUN.findall(folded):
                 out.extend(run[i : i + 2] for i in range(len(run) - 1))
@@ -289,6 +293,22 @@ def question_cues(folded: str) -> list[str]:
 
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _single_runs(pieces: list[str]) -> list[str]:
+    """Runs of two to four single characters that are not stopwords (李/新/文 → 李新文): where
+    jieba met a word it does not know, most often a name."""
+    out: list[str] = []
+    run: list[str] = []
+    for piece in [*pieces, ""]:
+        if len(piece) == 1 and _CJK_CHAR.match(piece) and piece not in STOPWORDS:
+            run.append(piece)
+            continue
+        if 2 <= len(run) <= 4:
+            out.append("".join(run))
+        run = []
+    return out
 _NUMERAL = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]+)"
 _COUNTED = re.compile(_NUMERAL + r"(?:余|多)?([\u4e00-\u9fff])")
 _ASKED = re.compile(r"(?:几|多少)(?:余|多)?([\u4e00-\u9fff])|(?:哪|何)一?([年月天日])")
