@@ -568,7 +568,7 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     text = query.query.strip()
     t = state.texts(update, text)
-    if not _allowed(state, update) or not text:
+    if not _allowed(state, update) or small_talk(text) is not None:
         await query.answer(
             [],
             button=InlineQueryResultsButton(

@@ -309,6 +309,8 @@ def _single_runs(pieces: list[str]) -> list[str]:
             out.append("".join(run))
         run = []
     return out
+
+
 _NUMERAL = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]+)"
 _COUNTED = re.compile(_NUMERAL + r"(?:余|多)?([\u4e00-\u9fff])")
 _ASKED = re.compile(r"(?:几|多少)(?:余|多)?([\u4e00-\u9fff])|(?:哪|何)一?([年月天日])")

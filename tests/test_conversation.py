@@ -110,3 +110,13 @@ async def test_two_users_in_a_group_never_share_a_conversation(env: Env) -> None
     mine = tg.send_text(group, li, "/ask 主任会议呢？")
     reply = (await env.reply_to(group, mine["message_id"]))["text"]
     assert reply.startswith("（按“长治市人大常委会2025年召开了几次主任会议”理解）\n15次")
+
+
+async def test_inline_small_talk_offers_no_quote(env: Env) -> None:  # noqa: F811
+    tg = env.tg
+    user = tg.user(211, "Xu", language="zh-hant")
+    hello = tg.inline_query(user, "你好")
+    await tg.await_for(lambda: len(tg.calls_of("answerInlineQuery")) == 1)
+    answer = tg.calls_of("answerInlineQuery")[0].params
+    assert answer["inline_query_id"] == hello and answer["results"] == []
+    assert answer["button"]["text"] == "輸入關於檔案的問題"
