@@ -104,7 +104,8 @@ async def on_document(
 
 async def _report_text(state: BotState, name: str, report: BuildReport, t: Texts) -> str:
     if report.skipped:
-        why = html.escape(report.skipped[0][1])
+        reason = report.skipped[0][1]
+        why = html.escape(t._(reason.message).format(**dict(reason.fields)))
         return t._("{name} was not added: {reason}. The index is as it was.").format(
             name=name, reason=why
         )

@@ -26,7 +26,7 @@ from index.config import Config
 from index.document import ArticleInfo, ChunkInfo, Document, ParagraphInfo, SentenceInfo
 from index.engine import layout, ranked_tokens
 from index.formats import extract_bounded
-from index.reader import UnreadableFile, iter_files, read_bytes
+from index.reader import Reason, UnreadableFile, iter_files, read_bytes
 from index.tantivy_engine import TantivyWriter
 from index.tokenize import Tokenizer
 
@@ -39,7 +39,7 @@ class BuildReport:
     replaced: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, Reason]] = field(default_factory=list)
     doc_ids: list[int] = field(default_factory=list)  # of the documents added or replaced
     # Seconds spent reading and tokenizing (or waiting for the workers that do), writing
     # SQLite, and feeding and committing the tantivy index: where a build's time goes.
@@ -172,21 +172,21 @@ def rows(doc: Document, config: Config) -> store.Rows:
     return store.document_rows(doc, partial(ranked_tokens, ranking=config.ranking))
 
 
-def _prepare(job: _Job, settings: tuple[Config, Tokenizer] | None = None) -> store.Rows | str:
+def _prepare(job: _Job, settings: tuple[Config, Tokenizer] | None = None) -> store.Rows | Reason:
     """Extract and tokenize one document: the part of a build worth spreading over cores."""
     config, tokenizer = settings or _WORKER_SETTINGS or (None, None)
     assert config is not None and tokenizer is not None
     try:
         text = extract_bounded(job.data)
     except UnreadableFile as exc:
-        return str(exc)
+        return exc.reason
     doc = parse(job.source.key, job.source.name, job.digest, text, config, tokenizer)
     return rows(doc, config)
 
 
 def _prepared(
     jobs: Iterator[_Job], config: Config, tokenizer: Tokenizer
-) -> Iterator[tuple[_Job, store.Rows | str]]:
+) -> Iterator[tuple[_Job, store.Rows | Reason]]:
     """Each job with its outcome, in order; on several cores when there is more than one core."""
     workers = min(config.index.workers, os.cpu_count() or 1)
     first = next(jobs, None)
@@ -202,7 +202,7 @@ def _prepared(
     _WORKER_SETTINGS = (config, tokenizer)
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        window: deque[tuple[_Job, Future[store.Rows | str]]] = deque()
+        window: deque[tuple[_Job, Future[store.Rows | Reason]]] = deque()
         for job in jobs:
             window.append((job, pool.submit(_prepare, job)))
             if len(window) >= 2 * workers:  # a few files in flight, not the whole folder
@@ -239,7 +239,7 @@ def index_sources(
                 try:
                     data = source.read()
                 except UnreadableFile as exc:
-                    report.skipped.append((_shown(source), str(exc)))
+                    report.skipped.append((_shown(source), exc.reason))
                     continue
                 digest = _sha256(data)
                 old = existing.get(source.key)
@@ -249,7 +249,8 @@ def index_sources(
                     continue
                 twin = by_hash.get(digest)
                 if twin is not None and twin.path != source.key and not stale:
-                    report.skipped.append((source.name, f"the same content as {twin.name}"))
+                    same = Reason("the same content as {name}", (("name", twin.name),))
+                    report.skipped.append((source.name, same))
                     continue
                 yield _Job(source, digest, data, old)
 
@@ -260,7 +261,7 @@ def index_sources(
         for job, outcome in bar:
             report.seconds["tokenize"] += time.perf_counter() - waited
             source = job.source
-            if isinstance(outcome, str):
+            if isinstance(outcome, Reason):
                 report.skipped.append((_shown(source), outcome))
                 waited = time.perf_counter()
                 continue

@@ -25,7 +25,7 @@ from ebooklib import epub
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from index.reader import UnreadableFile, to_text
+from index.reader import Reason, UnreadableFile, to_text
 
 # Archives (docx, epub) whose contents would unpack past this are refused: zip bombs.
 MAX_UNPACKED = 200 * 1024 * 1024
@@ -81,7 +81,7 @@ def pdf_text(data: bytes) -> str:
     except UnreadableFile:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-        raise UnreadableFile(f"a damaged PDF ({type(exc).__name__})") from None
+        raise UnreadableFile("a damaged PDF ({error})", error=type(exc).__name__) from None
     if not any(ch.isalnum() for page in pages for ch in page):
         raise UnreadableFile("a PDF with no text layer (a scan?); it needs OCR first")
     # A form feed between pages, as plain text marks them: passages know their page by it.
@@ -92,7 +92,9 @@ def docx_text(data: bytes) -> str:
     try:
         document = Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise UnreadableFile(f"a damaged Word document ({type(exc).__name__})") from None
+        raise UnreadableFile(
+            "a damaged Word document ({error})", error=type(exc).__name__
+        ) from None
     parts = []
     for para in document.paragraphs:
         style = (para.style.name if para.style is not None else "").lower()
@@ -132,7 +134,7 @@ def epub_text(data: bytes) -> str:
     try:
         book = epub.read_epub(io.BytesIO(data), options={"ignore_ncx": True})
     except (KeyError, ValueError, zipfile.BadZipFile, epub.EpubException) as exc:
-        raise UnreadableFile(f"a damaged EPUB ({type(exc).__name__})") from None
+        raise UnreadableFile("a damaged EPUB ({error})", error=type(exc).__name__) from None
     chapters = []
     for item_id, _ in book.spine:
         item = book.get_item_with_id(item_id)
@@ -183,14 +185,15 @@ _PROCESSES = multiprocessing.get_context("fork")
 
 def _parse_in_child(conn: Connection, data: bytes, memory: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    outcome: str | Reason  # the text, or why there is none
     try:
-        outcome = ("ok", extract(data))
+        outcome = extract(data)
     except UnreadableFile as exc:
-        outcome = ("refused", str(exc))
+        outcome = exc.reason
     except MemoryError:
-        outcome = ("refused", "it needs more memory than a document may take")
+        outcome = Reason("it needs more memory than a document may take")
     except Exception as exc:
-        outcome = ("refused", f"its reader failed ({type(exc).__name__})")
+        outcome = Reason("its reader failed ({error})", (("error", type(exc).__name__),))
     conn.send(outcome)
 
 
@@ -204,8 +207,8 @@ def extract_bounded(data: bytes, seconds: float = PARSE_SECONDS, memory: int = P
     send.close()
     try:
         if not receive.poll(seconds):
-            raise UnreadableFile(f"reading it took longer than {seconds:g} s")
-        status, value = cast(tuple[str, str], receive.recv())  # what _parse_in_child sends
+            raise UnreadableFile("reading it took longer than {seconds} s", seconds=f"{seconds:g}")
+        value = cast(str | Reason, receive.recv())  # what _parse_in_child sends
     except EOFError:
         raise UnreadableFile("it needs more memory than a document may take") from None
     finally:
@@ -213,6 +216,6 @@ def extract_bounded(data: bytes, seconds: float = PARSE_SECONDS, memory: int = P
             child.kill()
         child.join()
         receive.close()
-    if status != "ok":
-        raise UnreadableFile(value)
+    if isinstance(value, Reason):
+        raise UnreadableFile.because(value)
     return value

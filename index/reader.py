@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -16,20 +17,40 @@ SUPPORTED_SUFFIXES = frozenset(
 CANDIDATE_ENCODINGS = ("gb18030", "big5", "utf_16", "utf_8")
 
 
+@dataclass(frozen=True)
+class Reason:
+    """Why a file was skipped: a message with named fields, so that an interface can say it in
+    its reader's language (`make messages` extracts every message given to UnreadableFile)."""
+
+    message: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+    def __str__(self) -> str:
+        return self.message.format(**dict(self.fields))
+
+
 class UnreadableFile(Exception):
-    """A file that cannot be turned into text; the message says why, for the user."""
+    """A file that cannot be turned into text; the reason says why, for the user."""
+
+    def __init__(self, message: str, **fields: object) -> None:
+        self.reason = Reason(message, tuple((k, str(v)) for k, v in fields.items()))
+        super().__init__(str(self.reason))
+
+    @classmethod
+    def because(cls, reason: Reason) -> UnreadableFile:
+        return cls(reason.message, **dict(reason.fields))
 
 
 # Formats that are sometimes saved under a .txt name; their bytes would decode as garbage.
 MAGIC = (
-    (b"%PDF", "a PDF file"),
-    (b"PK\x03\x04", "a zip archive (docx, epub or zip)"),
-    (b"\xd0\xcf\x11\xe0", "an old Office document"),
-    (b"{\\rtf", "an RTF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\x7fELF", "a program"),
+    (b"%PDF", Reason("a PDF file, not plain text")),
+    (b"PK\x03\x04", Reason("a zip archive (docx, epub or zip), not plain text")),
+    (b"\xd0\xcf\x11\xe0", Reason("an old Office document, not plain text")),
+    (b"{\\rtf", Reason("an RTF document, not plain text")),
+    (b"\x89PNG", Reason("a PNG image, not plain text")),
+    (b"\xff\xd8\xff", Reason("a JPEG image, not plain text")),
+    (b"GIF8", Reason("a GIF image, not plain text")),
+    (b"\x7fELF", Reason("a program, not plain text")),
 )
 _CONTROL_SHARE = 0.01
 
@@ -38,7 +59,7 @@ def decode(data: bytes) -> str:
     """Decode bytes as UTF-8 (with or without BOM) first, then as the detected Chinese encoding."""
     for magic, what in MAGIC:
         if data.startswith(magic):
-            raise UnreadableFile(f"{what}, not plain text")
+            raise UnreadableFile.because(what)
     if b"\x00" in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise UnreadableFile("binary data, not text")
     try:
@@ -78,11 +99,11 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
 def read_bytes(path: Path) -> bytes:
     """The raw bytes of a supported file, or UnreadableFile naming the reason."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise UnreadableFile(f"unsupported file type {path.suffix or '(none)'}")
+        raise UnreadableFile("unsupported file type {suffix}", suffix=path.suffix or "(none)")
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise UnreadableFile(exc.strerror or str(exc)) from None
+        raise UnreadableFile("cannot be read: {error}", error=exc.strerror or exc) from None
 
 
 def to_text(data: bytes) -> str:

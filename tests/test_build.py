@@ -90,7 +90,7 @@ def test_unreadable_files_are_named_and_the_rest_indexed(
     (samples_copy / "empty.md").write_bytes(b"")
     (samples_copy / "gbk.txt").write_bytes("晋中市召开会议。".encode("gbk"))
     report = update_index([samples_copy], _cfg(config, tmp_path), tokenizer, progress=False)
-    skipped = dict((Path(p).name, why) for p, why in report.skipped)
+    skipped = {Path(p).name: str(why) for p, why in report.skipped}
     assert set(skipped) == {"binary.txt", "empty.md"}
     assert "binary" in skipped["binary.txt"] and "no text" in skipped["empty.md"]
     assert sorted(report.added) == sorted([JINZHONG, CHANGZHI, "gbk.txt"])

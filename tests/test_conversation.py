@@ -3,7 +3,7 @@ Bot API: the language each user gets, small talk, and follow-up questions."""
 
 from __future__ import annotations
 
-from .test_bot import Env, env  # noqa: F401  (the fixture: a bot over the samples)
+from .test_bot import ADMIN, Env, env  # noqa: F401  (the fixture: a bot over the samples)
 
 CHANGZHI_MEETINGS = "长治市人大常委会2025年召开了几次常委会会议？"
 
@@ -120,3 +120,14 @@ async def test_inline_small_talk_offers_no_quote(env: Env) -> None:  # noqa: F81
     answer = tg.calls_of("answerInlineQuery")[0].params
     assert answer["inline_query_id"] == hello and answer["results"] == []
     assert answer["button"]["text"] == "輸入關於檔案的問題"
+
+
+async def test_an_admin_hears_why_a_file_was_refused_in_their_language(env: Env) -> None:  # noqa: F811
+    tg = env.tg
+    admin = tg.user(ADMIN, "Admin", language="zh-hant")
+    chat = tg.private_chat(admin)
+    tg.send_document(chat, admin, "notes.txt", b"\x89PNG\r\n\x1a\n" + bytes(64))
+    await tg.await_for(lambda: any("未加入" in m["text"] for m in tg.sent_messages(ADMIN)))
+    assert [m["text"] for m in tg.sent_messages(ADMIN)] == [
+        "notes.txt 未加入：這是 PNG 圖片，不是純文本。索引保持原樣。"
+    ]

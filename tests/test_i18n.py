@@ -25,7 +25,7 @@ from bot.i18n import (
 from index.tokenize import traditional_converter
 
 REPO = Path(__file__).resolve().parent.parent
-KEYWORDS = {"_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "ngettext": (1, 2), "UnreadableFile": None, "Reason": None}
 
 
 def _in_code() -> set[str | tuple[str, str]]:
