@@ -79,18 +79,19 @@ def _index_dir(args: argparse.Namespace, config: Config) -> tuple[Path, bool]:
     return default_index_dir(), True
 
 
-def library(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> Library:
+def library(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) -> Library:
     """The index the command uses; the default one is built from the samples when needed."""
-    index_dir, samples = _index_dir(args, config)
-    config = config.with_index_path(index_dir)
+    index_dir, samples = _index_dir(args, settings.engine)
+    config = settings.engine.with_index_path(index_dir)
     if samples and not is_current(config, tokenizer):
-        print(f"building the sample index in {index_dir} …", file=sys.stderr)
+        building = console_texts(settings)._("building the sample index in {folder} …")
+        print(building.format(folder=index_dir), file=sys.stderr)
         update_index([SAMPLES_DIR], config, tokenizer, progress=False)
     return Library(config, tokenizer)
 
 
-def open_searcher(args: argparse.Namespace, config: Config, tokenizer: Tokenizer) -> Searcher:
-    return library(args, config, tokenizer).open()
+def open_searcher(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) -> Searcher:
+    return library(args, settings, tokenizer).open()
 
 
 def _result_json(answer: Answer, understood: str | None = None) -> str:
@@ -188,12 +189,11 @@ def cmd_index(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) -> int:
-    config = settings.engine
     if (args.question is None) == (args.batch is None):
         raise UsageError('give one question, or --batch FILE: qabot ask "你的问题"')
     if args.top_k is not None and args.top_k <= 0:
         raise UsageError("--top-k must be a positive number")
-    searcher = open_searcher(args, config, tokenizer)
+    searcher = open_searcher(args, settings, tokenizer)
     t = console_texts(settings)
     lines = _questions(args.batch) if args.batch is not None else iter([args.question])
     chats = Conversations()
@@ -219,7 +219,7 @@ def _titles(searcher: Searcher) -> list[str]:
 
 def cmd_chat(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) -> int:
     t = console_texts(settings)
-    searcher = open_searcher(args, settings.engine, tokenizer)
+    searcher = open_searcher(args, settings, tokenizer)
     print(
         t._("qabot: {documents} documents, {passages} passages. Ask a question;").format(
             documents=searcher.document_count, passages=searcher.passage_count
@@ -259,7 +259,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer)
     except (OSError, ValueError, KeyError) as exc:
         raise UsageError(f"cannot read gold questions from {args.gold}: {exc}") from None
     if gold.documents is None:
-        searcher = open_searcher(args, config, tokenizer)
+        searcher = open_searcher(args, settings, tokenizer)
         metrics = evaluate(gold.questions, _alone(searcher), _in_chats(searcher))
     else:
         with tempfile.TemporaryDirectory(prefix="qabot-eval-") as tmp:
@@ -281,7 +281,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) 
     if not token:
         raise UsageError(f"no bot token: set {TOKEN_ENV} or [telegram] token in the config file")
     setup_logging(token)
-    served = library(args, settings.engine, tokenizer)
+    served = library(args, settings, tokenizer)
     served.check()
     # The index opens in the background: a large one must not keep the bot from its updates.
     app = build_application(settings, served)

@@ -257,5 +257,5 @@ def test_sample_index_from_older_settings_is_rebuilt(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE meta SET value = 'older' WHERE key = 'signature'")
     out = qabot("ask", "--json", "宪法宣誓有多少人次？", home=tmp_path)
-    assert "building the sample index" in out.stderr
+    assert "建立示例索引" in out.stderr  # no locale: the configured language, Simplified
     assert "38人次" in json.loads(out.stdout)["results"][0]["quote"]
