@@ -25,6 +25,7 @@ from index.store import DB_NAME, IndexUnavailable
 from index.tokenize import Tokenizer
 
 from .bot_api_server import FakeTelegram
+from .processes import stop_cleanly
 from .test_bot import TOKEN as TEST_TOKEN
 from .test_bot import _running, _settings
 
@@ -193,14 +194,6 @@ def _upload_fails_and_answers_stay(tg: FakeTelegram, tmp_path: Path, why: str) -
     assert "castle" not in _ask(tg, tg.user(102, "Wang"), "城堡的第7座塔楼高多少米？")
 
 
-def _stop(proc: subprocess.Popen[str]) -> str:
-    proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 0, out
-    assert TOKEN not in out and "Traceback" not in out
-    return out
-
-
 def test_the_bot_says_at_start_that_it_went_back_and_survives_a_full_disk(
     built: Path, tmp_path: Path
 ) -> None:
@@ -214,7 +207,7 @@ def test_the_bot_says_at_start_that_it_went_back_and_survives_a_full_disk(
             assert ANSWER in _ask(tg, tg.user(100, "Zhao"), QUESTION)
             _upload_fails_and_answers_stay(tg, tmp_path, "could not write the index")
         finally:
-            out = _stop(proc)
+            out = stop_cleanly(proc, TOKEN)
     assert "was damaged (it is truncated" in out and "went back to its last good copy" in out
 
 
@@ -245,7 +238,7 @@ def test_a_read_only_index_folder_answers_and_refuses_uploads_plainly(
             assert ANSWER in _ask(tg, tg.user(100, "Zhao"), QUESTION)
             _upload_fails_and_answers_stay(tg, tmp_path, "the folder is read-only")
         finally:
-            _stop(proc)
+            stop_cleanly(proc, TOKEN)
 
 
 async def test_an_index_damaged_under_the_running_bot_is_replaced_by_its_copy(
