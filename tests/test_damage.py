@@ -21,6 +21,7 @@ from index.build import update_index
 from index.config import SAMPLES_DIR, Config
 from index.library import Library
 from index.safekeeping import GOOD_NAME
+from index.search import Searcher
 from index.store import DB_NAME, IndexUnavailable
 from index.tokenize import Tokenizer
 
@@ -63,6 +64,23 @@ def _zero_pages(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+CASTLE_QUESTION = "城堡有几座塔楼？"
+CASTLE_ANSWER = "十二座塔楼"
+
+
+def _first_quote(searcher: Searcher, question: str) -> str:
+    results = searcher.search(question).results
+    return results[0].quote if results else ""
+
+
+def _castle(tmp_path: Path) -> Path:
+    """A folder with one new document, to change the index with."""
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "castle.txt").write_text("湖边城堡有十二座塔楼。", encoding="utf-8")
+    return folder
+
+
 DAMAGES: dict[str, Callable[[Path], None]] = {
     "truncated": _truncate,
     "overwritten": _overwrite,
@@ -86,14 +104,52 @@ def test_a_damaged_index_goes_back_to_its_last_good_copy(
     with caplog.at_level(logging.WARNING):
         library.check()
     assert "was damaged" in caplog.text and "last good copy" in caplog.text
-    assert ANSWER in library.open().search(QUESTION).results[0].quote
+    assert ANSWER in _first_quote(library.open(), QUESTION)
     assert (index / f"{DB_NAME}.damaged").exists() == (kind != "missing")
     # and it takes changes again
-    more = tmp_path / "more"
-    more.mkdir()
-    (more / "castle.txt").write_text("湖边城堡有十二座塔楼。", encoding="utf-8")
-    update_index([more], library.config, tokenizer, progress=False)
-    assert "十二座塔楼" in library.open().search("城堡有几座塔楼？").results[0].quote
+    update_index([_castle(tmp_path)], library.config, tokenizer, progress=False)
+    assert CASTLE_ANSWER in _first_quote(library.open(), CASTLE_QUESTION)
+
+
+@pytest.mark.parametrize("kind", DAMAGES)
+def test_indexing_into_a_damaged_index_goes_back_to_its_copy_first(
+    kind: str,
+    built: Path,
+    tmp_path: Path,
+    config: Config,
+    tokenizer: Tokenizer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`qabot index` checks the index before it writes: it adds to the last good copy, not to
+    the damaged file (nor to a new empty index in place of a missing one)."""
+    index = _copy(built, tmp_path)
+    DAMAGES[kind](index / DB_NAME)
+    cfg = config.with_index_path(index)
+    with caplog.at_level(logging.WARNING):
+        update_index([_castle(tmp_path)], cfg, tokenizer, progress=False)
+    assert "went back to its last good copy" in caplog.text
+    searcher = Library(cfg, tokenizer).open()
+    assert ANSWER in _first_quote(searcher, QUESTION)
+    assert CASTLE_ANSWER in _first_quote(searcher, CASTLE_QUESTION)
+
+
+def test_the_copy_follows_every_change(
+    built: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """Damage after an addition, then after a removal, costs neither: a copy kept only at the
+    first build would bring back the index as it was then."""
+    index = _copy(built, tmp_path)
+    library = Library(config.with_index_path(index), tokenizer)
+    update_index([_castle(tmp_path)], library.config, tokenizer, progress=False)
+    _truncate(index / DB_NAME)
+    library.check()
+    searcher = library.open()
+    assert CASTLE_ANSWER in _first_quote(searcher, CASTLE_QUESTION)
+    castle = next(s.id for s in searcher.sources() if s.name == "castle.txt")
+    assert library.remove(castle) == "castle.txt"
+    _overwrite(index / DB_NAME)
+    library.check()
+    assert "castle.txt" not in {s.name for s in library.open().sources()}
 
 
 def test_without_a_good_copy_the_damage_is_named(
