@@ -20,7 +20,7 @@ from bot import service
 from index.build import update_index
 from index.config import SAMPLES_DIR, Config
 from index.library import Library
-from index.safekeeping import GOOD_NAME
+from index.safekeeping import GOOD_NAME, damage
 from index.search import Searcher
 from index.store import DB_NAME, IndexUnavailable
 from index.tokenize import Tokenizer
@@ -87,6 +87,12 @@ DAMAGES: dict[str, Callable[[Path], None]] = {
     "pages wiped": _zero_pages,
     "missing": Path.unlink,
 }
+NAMED = {  # what the log says of each damage
+    "truncated": "it is truncated",
+    "overwritten": "not a SQLite file",
+    "pages wiped": "malformed",
+    "missing": "the file is missing",
+}
 
 
 @pytest.mark.parametrize("kind", DAMAGES)
@@ -104,6 +110,7 @@ def test_a_damaged_index_goes_back_to_its_last_good_copy(
     with caplog.at_level(logging.WARNING):
         library.check()
     assert "was damaged" in caplog.text and "last good copy" in caplog.text
+    assert NAMED[kind] in caplog.text
     assert ANSWER in _first_quote(library.open(), QUESTION)
     assert (index / f"{DB_NAME}.damaged").exists() == (kind != "missing")
     # and it takes changes again
@@ -150,6 +157,20 @@ def test_the_copy_follows_every_change(
     _overwrite(index / DB_NAME)
     library.check()
     assert "castle.txt" not in {s.name for s in library.open().sources()}
+
+
+def test_damage_sqlite_would_read_past_is_found_in_the_header(built: Path, tmp_path: Path) -> None:
+    """A last page lost (the size still a whole number of pages) and a header cut short:
+    SQLite's first reads may not notice; the header's page count and length do."""
+    db = _copy(built, tmp_path) / DB_NAME
+    data = db.read_bytes()
+    page = int.from_bytes(data[16:18], "big")
+    os.truncate(db, len(data) - page)
+    assert damage(db) == f"it is truncated ({len(data) - page:,} of {len(data):,} bytes)"
+    db.write_bytes(data[:60])
+    assert damage(db) == "it is not a SQLite file: overwritten?"
+    db.write_bytes(data)
+    assert damage(db) is None
 
 
 def test_without_a_good_copy_the_damage_is_named(

@@ -89,3 +89,28 @@ def test_short_answers_are_counted_over_the_questions_that_ask_for_one() -> None
     # Two questions ask for a count; both got one; "7次" is right only for the first.
     assert (m.short_asked, m.short_given, m.short_right) == (2, 2, 1)
     assert "short-precision 0.500" in m.lines() and "short-coverage 1.000" in m.lines()
+
+
+def test_figures_are_averaged_over_the_questions_with_ranks_up_to_ten() -> None:
+    """Hits at ranks 1, 3, 4 and 11 of four questions: each figure counts every question once."""
+    miss = _result("a.txt", "召开主任会议15次。")
+    hit = _result("a.txt", "召开常委会会议7次。")
+    gold = [GoldQuestion(str(k), f"问题{k}", ("7次",), "a.txt") for k in range(4)]
+    ranked = {
+        "问题0": [hit],
+        "问题1": [miss, miss, hit],
+        "问题2": [miss, miss, miss, hit],
+        "问题3": [miss] * 10 + [hit],  # past the tenth result: not found
+        "你好": [],
+    }
+    m = _scored([*gold, GoldQuestion("5", "你好", (), "")], ranked)
+    assert (m.questions, m.aiq1, m.aiq3, m.hl1) == (4, 0.25, 0.5, 0.25)
+    assert m.mrr10 == (1 + 1 / 3 + 1 / 4) / 4
+    assert (m.unanswerable, m.spoke) == (1, 0), "answered questions are not counted as spoken"
+
+
+def test_a_short_answer_within_the_gold_answer_is_right() -> None:
+    gold = [GoldQuestion("1", "长治召开了几次常委会会议？", ("常委会会议7次",), "a.txt")]
+    hit = [_result("a.txt", "召开常委会会议7次。")]
+    m = evaluate(gold, lambda q: Answer(q, hit, short="7次"))
+    assert (m.short_asked, m.short_given, m.short_right) == (1, 1, 1)
