@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.journal import GIVE_UP_AFTER_S, REMEMBER_S, Journal
+from bot.journal import GIVE_UP_AFTER_S, REMEMBER_S, Journal, default_journal_path
 
 
 class Clock:
@@ -59,3 +59,9 @@ def test_old_updates_are_given_up_and_answered_ones_forgotten(tmp_path: Path) ->
     clock.now += REMEMBER_S
     journal.prune()
     assert journal.add(2, "{}"), "forgotten after two days"
+
+
+def test_the_journal_is_named_by_the_bot_id_in_the_users_state_folder(tmp_path: Path) -> None:
+    """One journal per bot, and never the token's secret half in a file name."""
+    path = default_journal_path("123456:secret-half")
+    assert path == tmp_path / "state" / "qabot" / "updates-123456.sqlite"
