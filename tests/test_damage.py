@@ -9,6 +9,7 @@ import resource
 import shlex
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from bot import service
 from index.build import update_index
 from index.config import SAMPLES_DIR, Config
 from index.library import Library
-from index.safekeeping import GOOD_NAME, damage
+from index.safekeeping import GOOD_NAME, damage, keep_copy
 from index.search import Searcher
 from index.store import DB_NAME, IndexUnavailable
 from index.tokenize import Tokenizer
@@ -171,6 +172,20 @@ def test_damage_sqlite_would_read_past_is_found_in_the_header(built: Path, tmp_p
     assert damage(db) == "it is not a SQLite file: overwritten?"
     db.write_bytes(data)
     assert damage(db) is None
+
+
+def test_a_copy_that_cannot_be_made_leaves_the_previous_one(
+    built: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    index = _copy(built, tmp_path)
+    before = (index / GOOD_NAME).read_bytes()
+    conn = sqlite3.connect(index / DB_NAME)
+    conn.close()  # a backup from it fails, as one onto a full disk does
+    with caplog.at_level(logging.WARNING):
+        keep_copy(index, conn)
+    assert "could not keep a copy of the index (Cannot operate on a closed database" in caplog.text
+    assert (index / GOOD_NAME).read_bytes() == before
+    assert sorted(p.name for p in index.glob(f"{GOOD_NAME}*")) == [GOOD_NAME]
 
 
 def test_without_a_good_copy_the_damage_is_named(

@@ -1,0 +1,62 @@
+"""The retries of bot/delivery.py on their own: which failures are tried again, and how often."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.delivery import PatientLimiter, transient
+
+
+def test_failures_on_the_way_are_transient_and_refusals_are_not() -> None:
+    assert transient(NetworkError("reset")) and transient(TimedOut())
+    assert not transient(BadRequest("message is too long"))
+    assert not transient(Forbidden("bot was blocked by the user"))
+    assert not transient(RetryAfter(1)), "AIORateLimiter waits a 429 out"
+    assert not transient(ValueError("a bug")) and not transient(None)
+
+
+class Flaky:
+    """A request that fails on the way `failures` times, then gets through."""
+
+    def __init__(self, failures: int, error: Exception | None = None) -> None:
+        self.failures = failures
+        self.error = error or NetworkError("connection reset")
+        self.calls = 0
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> bool:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise self.error
+        return True
+
+
+async def _send(limiter: PatientLimiter, request: Flaky, endpoint: str = "sendMessage") -> Any:
+    return await limiter.process_request(request, (), {}, endpoint, {"chat_id": 1}, None)
+
+
+async def test_a_request_is_tried_up_to_its_attempts() -> None:
+    limiter = PatientLimiter(messages_per_second=0, attempts=3, first_pause_s=0.0)
+    through = Flaky(failures=2)
+    assert await _send(limiter, through) is True and through.calls == 3
+    lost = Flaky(failures=3)
+    with pytest.raises(NetworkError):
+        await _send(limiter, lost)
+    assert lost.calls == 3
+
+
+async def test_refusals_polls_and_chat_actions_are_tried_once() -> None:
+    """A refusal would be refused again; getUpdates has python-telegram-bot's own loop; a
+    'typing…' sent late is wrong."""
+    limiter = PatientLimiter(messages_per_second=0, attempts=3, first_pause_s=0.0)
+    refused = Flaky(failures=1, error=BadRequest("message is too long"))
+    with pytest.raises(BadRequest):
+        await _send(limiter, refused)
+    assert refused.calls == 1
+    for endpoint in ("getUpdates", "sendChatAction"):
+        request = Flaky(failures=1)
+        with pytest.raises(NetworkError):
+            await _send(limiter, request, endpoint)
+        assert request.calls == 1, endpoint
