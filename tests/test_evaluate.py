@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from index.evaluate import GoldQuestion, evaluate, load_gold
+from index.evaluate import GoldQuestion, evaluate, in_traditional, load_gold
 from index.search import Answer, Result
 
 
@@ -114,3 +114,47 @@ def test_a_short_answer_within_the_gold_answer_is_right() -> None:
     hit = [_result("a.txt", "召开常委会会议7次。")]
     m = evaluate(gold, lambda q: Answer(q, hit, short="7次"))
     assert (m.short_asked, m.short_given, m.short_right) == (1, 1, 1)
+
+
+def test_a_squad_file_gives_its_questions_and_the_paragraphs_to_index(tmp_path: Path) -> None:
+    """CMRC and SQuAD files: each paragraph a document named by its id, answers deduplicated."""
+    qa = {"id": "q1", "question": "开了几次会？", "answers": [{"text": "7次"}, {"text": "会议7次"}]}
+    repeated = {"id": "q2", "question": "开会了吗？", "answers": [{"text": "7次"}, {"text": "7次"}]}
+    data = {
+        "data": [
+            {
+                "title": "长治",
+                "paragraphs": [
+                    {"id": "p1", "context": "召开常委会会议7次。", "qas": [qa, repeated]},
+                    {"context": "无关。", "qas": []},
+                ],
+            }
+        ]
+    }
+    path = tmp_path / "gold.json"
+    path.write_text("\ufeff" + json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    gold = load_gold(path)
+    assert gold.questions == [
+        GoldQuestion("q1", "开了几次会？", ("7次", "会议7次"), "p1.txt"),
+        GoldQuestion("q2", "开会了吗？", ("7次",), "p1.txt"),
+    ]
+    first, second = "长治\n\n召开常委会会议7次。\n", "长治\n\n无关。\n"
+    assert gold.documents == [("p1.txt", first), ("长治_1.txt", second)]
+    folder = tmp_path / "docs"
+    assert gold.write_documents(folder) == len(first) + len(second)
+    assert (folder / "p1.txt").read_text(encoding="utf-8") == first
+    traditional = in_traditional(gold)
+    assert traditional.questions[0] == GoldQuestion(
+        "q1", "開了幾次會？", ("7次", "會議7次"), "p1.txt"
+    )
+    assert traditional.documents is not None
+    assert traditional.documents[0] == ("p1.txt", "長治\n\n召開常委會會議7次。\n")
+
+
+def test_jsonl_lines_without_an_id_are_named_by_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "gold.jsonl"
+    line = {"question": "你好", "answers": []}
+    path.write_text("\n\n" + json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    gold = load_gold(path)
+    assert gold.questions == [GoldQuestion("3", "你好", (), "")] and gold.documents is None
+    assert in_traditional(gold).documents is None
