@@ -188,15 +188,35 @@ def test_a_copy_that_cannot_be_made_leaves_the_previous_one(
     assert sorted(p.name for p in index.glob(f"{GOOD_NAME}*")) == [GOOD_NAME]
 
 
+@pytest.mark.parametrize("copy", ["missing", "damaged too"])
 def test_without_a_good_copy_the_damage_is_named(
-    built: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+    copy: str, built: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
 ) -> None:
     index = _copy(built, tmp_path)
-    (index / GOOD_NAME).unlink()
+    if copy == "missing":
+        (index / GOOD_NAME).unlink()
+    else:
+        _overwrite(index / GOOD_NAME)
     _truncate(index / DB_NAME)
     library = Library(config.with_index_path(index), tokenizer)
     with pytest.raises(IndexUnavailable, match=r"truncated.*no good copy.*index the documents"):
         library.check()
+
+
+def test_the_damaged_files_log_is_set_aside_with_it(
+    built: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """Replayed onto the copy, the damaged file's write-ahead log would damage it too."""
+    index = _copy(built, tmp_path)
+    _overwrite(index / DB_NAME)
+    for suffix in ("-wal", "-shm"):
+        (index / f"{DB_NAME}{suffix}").write_bytes(b"left by the damaged file" * 100)
+    library = Library(config.with_index_path(index), tokenizer)
+    library.check()
+    names = {p.name for p in index.iterdir()}
+    assert {f"{DB_NAME}-wal.damaged", f"{DB_NAME}-shm.damaged"} <= names
+    assert not {f"{DB_NAME}-wal", f"{DB_NAME}-shm"} & names
+    assert ANSWER in _first_quote(library.open(), QUESTION)
 
 
 def _no_bigger_than(limit: int) -> Callable[[], None]:

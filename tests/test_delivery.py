@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot import delivery
 from bot.delivery import PatientLimiter, transient
 
 
@@ -60,3 +62,30 @@ async def test_refusals_polls_and_chat_actions_are_tried_once() -> None:
         with pytest.raises(NetworkError):
             await _send(limiter, request, endpoint)
         assert request.calls == 1, endpoint
+
+
+async def test_pauses_double_from_half_a_second_with_a_little_jitter(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Growing pauses let a struggling server recover; jitter keeps retries from lining up."""
+    pauses: list[float] = []
+    spreads: list[tuple[float, float]] = []
+
+    async def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+
+    def uniform(low: float, high: float) -> float:
+        spreads.append((low, high))
+        return high
+
+    monkeypatch.setattr(delivery.asyncio, "sleep", sleep)
+    monkeypatch.setattr(delivery.random, "uniform", uniform)
+    limiter = PatientLimiter(messages_per_second=0, attempts=6)
+    with caplog.at_level(logging.WARNING):
+        assert await _send(limiter, Flaky(failures=5)) is True
+    assert pauses == pytest.approx([0.6, 1.2, 2.4, 4.8, 9.6])  # 0.5, 1, 2, 4, 8, each × 1.2
+    assert spreads == [(0.8, 1.2)] * 5
+    assert caplog.messages[0] == (
+        "sendMessage failed (connection reset); trying again in 0.5 s (2 of 6)"
+    )
+    assert caplog.messages[-1].endswith("trying again in 8.0 s (6 of 6)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from index.evaluate import GoldQuestion, evaluate, in_traditional, load_gold
+from index.evaluate import GoldQuestion, Metrics, evaluate, in_traditional, load_gold
 from index.search import Answer, Result
 
 
@@ -128,7 +128,8 @@ def test_a_squad_file_gives_its_questions_and_the_paragraphs_to_index(tmp_path: 
                     {"id": "p1", "context": "召开常委会会议7次。", "qas": [qa, repeated]},
                     {"context": "无关。", "qas": []},
                 ],
-            }
+            },
+            {"paragraphs": [{"id": "p3", "context": "没有标题。", "qas": []}]},
         ]
     }
     path = tmp_path / "gold.json"
@@ -139,9 +140,10 @@ def test_a_squad_file_gives_its_questions_and_the_paragraphs_to_index(tmp_path: 
         GoldQuestion("q2", "开会了吗？", ("7次",), "p1.txt"),
     ]
     first, second = "长治\n\n召开常委会会议7次。\n", "长治\n\n无关。\n"
-    assert gold.documents == [("p1.txt", first), ("长治_1.txt", second)]
+    third = "\n\n没有标题。\n"
+    assert gold.documents == [("p1.txt", first), ("长治_1.txt", second), ("p3.txt", third)]
     folder = tmp_path / "docs"
-    assert gold.write_documents(folder) == len(first) + len(second)
+    assert gold.write_documents(folder) == len(first) + len(second) + len(third)
     assert (folder / "p1.txt").read_text(encoding="utf-8") == first
     traditional = in_traditional(gold)
     assert traditional.questions[0] == GoldQuestion(
@@ -151,10 +153,30 @@ def test_a_squad_file_gives_its_questions_and_the_paragraphs_to_index(tmp_path: 
     assert traditional.documents[0] == ("p1.txt", "長治\n\n召開常委會會議7次。\n")
 
 
-def test_jsonl_lines_without_an_id_are_named_by_their_line(tmp_path: Path) -> None:
+def test_jsonl_lines_keep_their_id_or_are_named_by_their_line(tmp_path: Path) -> None:
     path = tmp_path / "gold.jsonl"
-    line = {"question": "你好", "answers": []}
-    path.write_text("\n\n" + json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    lines = [{"id": "s01", "question": "你好", "answers": []}, {"question": "再见", "answers": []}]
+    text = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
+    path.write_text("\n" + text + "\n", encoding="utf-8")
     gold = load_gold(path)
-    assert gold.questions == [GoldQuestion("3", "你好", (), "")] and gold.documents is None
-    assert in_traditional(gold).documents is None
+    assert gold.questions == [
+        GoldQuestion("s01", "你好", (), ""),
+        GoldQuestion("3", "再见", (), ""),
+    ]
+    assert gold.documents is None and in_traditional(gold).documents is None
+
+
+def test_the_figures_printed_hold_every_part() -> None:
+    m = Metrics(2, 0.5, 1.0, 0.75, 0.5, unanswerable=4, spoke=1, short_asked=1)
+    assert m.lines() == [
+        "questions 2",
+        "AIQ@1  0.500",
+        "AIQ@3  1.000",
+        "MRR@10 0.750",
+        "HL@1   0.500",
+        "short-asked 1",
+        "short-coverage 0.000",
+        "short-precision 0.000",
+        "unanswerable 4",
+        "no-passage 0.750",
+    ]
