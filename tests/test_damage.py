@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,9 +45,13 @@ def built(tmp_path_factory: pytest.TempPathFactory, config: Config, tokenizer: T
     return index
 
 
+COPIED = 1_700_000_000  # when the good copy was made, as the log should say
+
+
 def _copy(built: Path, tmp_path: Path) -> Path:
     index = tmp_path / "index"
     shutil.copytree(built, index)
+    os.utime(index / GOOD_NAME, (COPIED, COPIED))
     return index
 
 
@@ -112,6 +117,7 @@ def test_a_damaged_index_goes_back_to_its_last_good_copy(
         library.check()
     assert "was damaged" in caplog.text and "last good copy" in caplog.text
     assert NAMED[kind] in caplog.text
+    assert f"from {time.strftime('%Y-%m-%d %H:%M', time.localtime(COPIED))}" in caplog.text
     assert ANSWER in _first_quote(library.open(), QUESTION)
     assert (index / f"{DB_NAME}.damaged").exists() == (kind != "missing")
     # and it takes changes again
@@ -160,9 +166,10 @@ def test_the_copy_follows_every_change(
     assert "castle.txt" not in {s.name for s in library.open().sources()}
 
 
-def test_damage_sqlite_would_read_past_is_found_in_the_header(built: Path, tmp_path: Path) -> None:
-    """A last page lost (the size still a whole number of pages) and a header cut short:
-    SQLite's first reads may not notice; the header's page count and length do."""
+def test_each_damage_is_found_and_named(built: Path, tmp_path: Path) -> None:
+    """A last page lost (the size still a whole number of pages), which SQLite's first reads
+    may not notice, by the header's page count; a header cut short by its length; wiped pages
+    by SQLite's first reads."""
     db = _copy(built, tmp_path) / DB_NAME
     data = db.read_bytes()
     page = int.from_bytes(data[16:18], "big")
@@ -170,6 +177,9 @@ def test_damage_sqlite_would_read_past_is_found_in_the_header(built: Path, tmp_p
     assert damage(db) == f"it is truncated ({len(data) - page:,} of {len(data):,} bytes)"
     db.write_bytes(data[:60])
     assert damage(db) == "it is not a SQLite file: overwritten?"
+    db.write_bytes(data)
+    _zero_pages(db)
+    assert "malformed" in (damage(db) or "")
     db.write_bytes(data)
     assert damage(db) is None
 

@@ -78,3 +78,5 @@ async def test_an_update_put_in_the_queue_again_is_dropped(tmp_path: Path) -> No
     await queue.put(Update(8))
     assert queue.qsize() == 2
     assert [queue.get_nowait().update_id, queue.get_nowait().update_id] == [7, 8]
+    await queue.requeue([Update(7)])  # left unanswered: the journal hands it over again
+    assert queue.get_nowait().update_id == 7
