@@ -51,7 +51,6 @@ class Journal:
 
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
         self.clock = clock
         self._conn = sqlite3.connect(path, isolation_level=None)
         # WAL with synchronous=NORMAL: a commit survives the process being killed, cheaply.

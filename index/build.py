@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import itertools
 import logging
 import multiprocessing
 import os
+import signal
 import sqlite3
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -184,6 +188,41 @@ def _prepare(job: _Job, settings: tuple[Config, Tokenizer] | None = None) -> sto
     return rows(doc, config)
 
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _end_with_parent(parent: int) -> None:
+    """A worker's first step: end when the build that started it ends, however it ended.
+
+    A build that is SIGKILLed (by hand, the OOM killer, a container stop) runs no clean-up, and
+    its workers would wait on their queue for ever, holding memory and open files. On Linux the
+    kernel kills a worker when its parent dies (when the thread that forked it ends, in fact:
+    the pool lives inside one call on one thread); elsewhere a thread watches for it.
+    """
+    if not _killed_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the worker got this far
+        os._exit(1)
+
+
+def _killed_with_parent() -> bool:
+    """Ask Linux for SIGKILL when the parent dies; False where prctl is not offered."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    """An orphan is adopted by another process: its parent id changes."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
 def _prepared(
     jobs: Iterator[_Job], config: Config, tokenizer: Tokenizer
 ) -> Iterator[tuple[_Job, store.Rows | Reason]]:
@@ -201,7 +240,12 @@ def _prepared(
     global _WORKER_SETTINGS
     _WORKER_SETTINGS = (config, tokenizer)
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_end_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         window: deque[tuple[_Job, Future[store.Rows | Reason]]] = deque()
         for job in jobs:
             window.append((job, pool.submit(_prepare, job)))

@@ -86,6 +86,7 @@ class FakeTelegram:
         }  # fmt: skip
         self._lock = threading.Condition()
         self._updates: list[dict[str, Any]] = []
+        self._delivered: dict[int, dict[str, Any]] = {}  # every update ever offered, by id
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._chats: dict[int, dict[str, Any]] = {}
@@ -192,8 +193,19 @@ class FakeTelegram:
 
     def _push(self, update: dict[str, Any]) -> None:
         update["update_id"] = next(self._update_ids)
+        self._delivered[update["update_id"]] = update
         self._updates.append(update)
         self._lock.notify_all()
+
+    def deliver_again(self, message: dict[str, Any]) -> int:
+        """Offer the update that brought `message` once more, with its id, as Telegram does
+        when the bot's confirmation of it was lost (the bot killed before its next poll)."""
+        with self._lock:
+            update = next(u for u in self._delivered.values() if u.get("message") is message)
+            self._updates.append(update)
+            self._updates.sort(key=lambda u: u["update_id"])
+            self._lock.notify_all()
+            return update["update_id"]
 
     def send_text(
         self,

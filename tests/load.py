@@ -2,7 +2,8 @@
 
 Shared by the short run in CI (tests/test_load.py) and the long one (bench/load.py). What it
 measures is what users and the person running the bot would notice: every question answered
-exactly once, how long each waited (from the update's arrival at the fake Telegram to the
+exactly once and with its answer (a seed question's reply holds its gold answer), how long each
+waited (from the update's arrival at the fake Telegram to the
 reply's), and whether the process's memory, tasks or threads creep up over the run.
 """
 
@@ -17,6 +18,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from index.evaluate import normalize
 
 from .bot_api_server import FakeTelegram
 
@@ -44,6 +47,8 @@ class LoadReport:
     answered_once: int
     missing: int
     duplicates: int
+    # Replies to seed questions without the question's gold answer: an apology, a wrong quote.
+    without_answer: int
     latencies_ms: list[float]
     rss_mb: list[float]  # the process's resident memory, sampled after each burst
     before: Snapshot
@@ -65,7 +70,8 @@ class LoadReport:
             f"{self.questions} questions from {self.users} users in {self.seconds:.0f} s "
             f"({self.questions / self.seconds:.0f} a second)",
             f"answered exactly once: {self.answered_once}; missing: {self.missing}; "
-            f"answered twice: {self.duplicates}",
+            f"answered twice: {self.duplicates}; without the gold answer: "
+            f"{self.without_answer}",
             f"update to reply: p50 {self.percentile(0.5):.0f} ms, p99 "
             f"{self.percentile(0.99):.0f} ms, max {max(self.latencies_ms):.0f} ms",
             f"resident memory: {self.rss_mb[0]:.0f} MB after the first burst, "
@@ -76,9 +82,11 @@ class LoadReport:
         ]
 
 
-def _seed_questions() -> list[str]:
+def _seed_questions() -> dict[str, tuple[str, ...]]:
+    """Each seed question with its gold answers."""
     lines = (REPO / "eval" / "seed_qa.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line)["question"] for line in lines if line.strip()]
+    items = [json.loads(line) for line in lines if line.strip()]
+    return {item["question"]: tuple(item["answers"]) for item in items}
 
 
 def _rss_mb(pid: int) -> float:
@@ -119,14 +127,19 @@ def _settled_stats(tg: FakeTelegram) -> Snapshot:
     raise AssertionError(f"updates still waiting: {snapshot}")
 
 
-def _replied(tg: FakeTelegram) -> dict[tuple[int, int], list[float]]:
-    """When each (chat, message) was replied to, by the replies' arrival."""
-    replies: dict[tuple[int, int], list[float]] = {}
+def _replied(tg: FakeTelegram) -> dict[tuple[int, int], list[tuple[float, str]]]:
+    """When each (chat, message) was replied to, by the replies' arrival, and with what text."""
+    replies: dict[tuple[int, int], list[tuple[float, str]]] = {}
     for call in tg.calls_of("sendMessage"):
         target = (call.params.get("reply_parameters") or {}).get("message_id")
         if target is not None:
-            replies.setdefault((int(call.params["chat_id"]), int(target)), []).append(call.at)
+            key = (int(call.params["chat_id"]), int(target))
+            replies.setdefault(key, []).append((call.at, call.response["text"]))
     return replies
+
+
+def _holds_answer(text: str, answers: tuple[str, ...]) -> bool:
+    return any(normalize(a) in normalize(text) for a in answers)
 
 
 def run_load(
@@ -140,7 +153,8 @@ def run_load(
 ) -> LoadReport:
     """Ask `questions` questions from `users` users, `burst` at a time, `pause_s` apart."""
     rng = random.Random(seed)
-    pool = _seed_questions() + NO_ANSWER_QUESTIONS
+    gold = _seed_questions()
+    pool = list(gold) + NO_ANSWER_QUESTIONS
     work.mkdir(parents=True, exist_ok=True)
     if index is None:
         index = work / "index"
@@ -178,13 +192,16 @@ def run_load(
             tg.wait_for(lambda: set(warm) <= _replied(tg).keys(), timeout=60)
             before = _settled_stats(tg)  # the index open, both search threads started
             asked: dict[tuple[int, int], float] = {}
+            questions_of: dict[tuple[int, int], str] = {}
             rss: list[float] = []
             start = time.monotonic()
             while len(asked) < questions:
                 for _ in range(min(burst, questions - len(asked))):
                     k = rng.randrange(users)
-                    message = tg.send_text(chats[k], people[k], rng.choice(pool))
+                    question = rng.choice(pool)
+                    message = tg.send_text(chats[k], people[k], question)
                     asked[(chats[k]["id"], message["message_id"])] = time.monotonic()
+                    questions_of[(chats[k]["id"], message["message_id"])] = question
                 time.sleep(pause_s)
                 rss.append(_rss_mb(proc.pid))
             tg.wait_for(lambda: len(_replied(tg).keys() & asked.keys()) == questions, timeout=600)
@@ -202,8 +219,14 @@ def run_load(
             answered_once=counts.count(1),
             missing=counts.count(0),
             duplicates=sum(1 for c in counts if c > 1),
+            without_answer=sum(
+                1
+                for key, question in questions_of.items()
+                if question in gold
+                and not any(_holds_answer(text, gold[question]) for _, text in replies.get(key, []))
+            ),
             latencies_ms=[
-                1000 * (replies[key][0] - at) for key, at in asked.items() if key in replies
+                1000 * (replies[key][0][0] - at) for key, at in asked.items() if key in replies
             ],
             rss_mb=rss,
             before=before,

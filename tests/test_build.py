@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def test_interrupted_build_leaves_the_previous_index(
 
 KILLED_BUILD = textwrap.dedent(
     """
-    import sys, time
+    import os, sys, time
     from pathlib import Path
     from index import build
     from index.config import Config
@@ -132,35 +133,61 @@ KILLED_BUILD = textwrap.dedent(
     def slow_parse(*args, **kwargs):
         doc = real_parse(*args, **kwargs)
         if args[1] == "b.txt":
-            print("inside", flush=True)
+            print("inside", os.getpid(), flush=True)
             time.sleep(60)
         return doc
     build.parse = slow_parse
+    if sys.argv[3] == "watching their parent":  # as where Linux's prctl is not offered
+        build._killed_with_parent = lambda: False
     config = Config().with_index_path(Path(sys.argv[2]))
     build.update_index([Path(sys.argv[1])], config, Tokenizer(config.tokenizer), progress=False)
     """
 )
 
 
-def test_sigkill_during_a_build_leaves_the_previous_index(
-    samples_copy: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+def _alive_in_group(group: int) -> list[int]:
+    """The processes of a process group that have not ended (a zombie has ended)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _, pgrp = stat.read_text().rpartition(")")[2].split()[:3]
+        except OSError:
+            continue  # ended while we looked
+        if state != "Z" and int(pgrp) == group:
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+@pytest.mark.parametrize("orphans", ["killed by Linux", "watching their parent"])
+def test_sigkill_during_a_build_leaves_the_previous_index_and_no_process(
+    orphans: str, samples_copy: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
 ) -> None:
+    """The build's workers end with it: orphans would hold memory and files for ever."""
     cfg = _cfg(config, tmp_path)
     update_index([samples_copy], cfg, tokenizer, progress=False)
     (samples_copy / "a.txt").write_text("甲文件。", encoding="utf-8")
     (samples_copy / "b.txt").write_text("乙文件。", encoding="utf-8")
     child = subprocess.Popen(
-        [sys.executable, "-c", KILLED_BUILD, str(samples_copy), str(cfg.index.path)],
+        [sys.executable, "-c", KILLED_BUILD, str(samples_copy), str(cfg.index.path), orphans],
         stdout=subprocess.PIPE,
         cwd=REPO,
         text=True,
+        start_new_session=True,  # its own process group, which its workers join
     )
     try:
         assert child.stdout is not None
-        assert child.stdout.readline().strip() == "inside"
+        said, parser = child.stdout.readline().split()
+        assert said == "inside"
+        assert int(parser) in _alive_in_group(child.pid)
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
+    deadline = time.monotonic() + 10
+    while _alive_in_group(child.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _alive_in_group(child.pid) == []
+    assert child.stdout is not None
+    child.stdout.close()
     searcher = Searcher.open(cfg.index.path, cfg, tokenizer)
     assert sorted(d.name for d in searcher.sources()) == [JINZHONG, CHANGZHI]
     assert searcher.search("李新文是哪年出生的？").results

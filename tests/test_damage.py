@@ -9,8 +9,10 @@ import resource
 import shlex
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,11 +22,13 @@ from bot import service
 from index.build import update_index
 from index.config import SAMPLES_DIR, Config
 from index.library import Library
-from index.safekeeping import GOOD_NAME
+from index.safekeeping import GOOD_NAME, damage, keep_copy
+from index.search import Searcher
 from index.store import DB_NAME, IndexUnavailable
 from index.tokenize import Tokenizer
 
 from .bot_api_server import FakeTelegram
+from .processes import stop_cleanly
 from .test_bot import TOKEN as TEST_TOKEN
 from .test_bot import _running, _settings
 
@@ -41,9 +45,13 @@ def built(tmp_path_factory: pytest.TempPathFactory, config: Config, tokenizer: T
     return index
 
 
+COPIED = 1_700_000_000  # when the good copy was made, as the log should say
+
+
 def _copy(built: Path, tmp_path: Path) -> Path:
     index = tmp_path / "index"
     shutil.copytree(built, index)
+    os.utime(index / GOOD_NAME, (COPIED, COPIED))
     return index
 
 
@@ -62,11 +70,34 @@ def _zero_pages(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+CASTLE_QUESTION = "城堡有几座塔楼？"
+CASTLE_ANSWER = "十二座塔楼"
+
+
+def _first_quote(searcher: Searcher, question: str) -> str:
+    results = searcher.search(question).results
+    return results[0].quote if results else ""
+
+
+def _castle(tmp_path: Path) -> Path:
+    """A folder with one new document, to change the index with."""
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "castle.txt").write_text("湖边城堡有十二座塔楼。", encoding="utf-8")
+    return folder
+
+
 DAMAGES: dict[str, Callable[[Path], None]] = {
     "truncated": _truncate,
     "overwritten": _overwrite,
     "pages wiped": _zero_pages,
     "missing": Path.unlink,
+}
+NAMED = {  # what the log says of each damage
+    "truncated": "it is truncated",
+    "overwritten": "not a SQLite file",
+    "pages wiped": "malformed",
+    "missing": "the file is missing",
 }
 
 
@@ -85,25 +116,117 @@ def test_a_damaged_index_goes_back_to_its_last_good_copy(
     with caplog.at_level(logging.WARNING):
         library.check()
     assert "was damaged" in caplog.text and "last good copy" in caplog.text
-    assert ANSWER in library.open().search(QUESTION).results[0].quote
+    assert NAMED[kind] in caplog.text
+    assert f"from {time.strftime('%Y-%m-%d %H:%M', time.localtime(COPIED))}" in caplog.text
+    assert ANSWER in _first_quote(library.open(), QUESTION)
     assert (index / f"{DB_NAME}.damaged").exists() == (kind != "missing")
     # and it takes changes again
-    more = tmp_path / "more"
-    more.mkdir()
-    (more / "castle.txt").write_text("湖边城堡有十二座塔楼。", encoding="utf-8")
-    update_index([more], library.config, tokenizer, progress=False)
-    assert "十二座塔楼" in library.open().search("城堡有几座塔楼？").results[0].quote
+    update_index([_castle(tmp_path)], library.config, tokenizer, progress=False)
+    assert CASTLE_ANSWER in _first_quote(library.open(), CASTLE_QUESTION)
 
 
-def test_without_a_good_copy_the_damage_is_named(
+@pytest.mark.parametrize("kind", DAMAGES)
+def test_indexing_into_a_damaged_index_goes_back_to_its_copy_first(
+    kind: str,
+    built: Path,
+    tmp_path: Path,
+    config: Config,
+    tokenizer: Tokenizer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`qabot index` checks the index before it writes: it adds to the last good copy, not to
+    the damaged file (nor to a new empty index in place of a missing one)."""
+    index = _copy(built, tmp_path)
+    DAMAGES[kind](index / DB_NAME)
+    cfg = config.with_index_path(index)
+    with caplog.at_level(logging.WARNING):
+        update_index([_castle(tmp_path)], cfg, tokenizer, progress=False)
+    assert "went back to its last good copy" in caplog.text
+    searcher = Library(cfg, tokenizer).open()
+    assert ANSWER in _first_quote(searcher, QUESTION)
+    assert CASTLE_ANSWER in _first_quote(searcher, CASTLE_QUESTION)
+
+
+def test_the_copy_follows_every_change(
     built: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
 ) -> None:
+    """Damage after an addition, then after a removal, costs neither: a copy kept only at the
+    first build would bring back the index as it was then."""
     index = _copy(built, tmp_path)
-    (index / GOOD_NAME).unlink()
+    library = Library(config.with_index_path(index), tokenizer)
+    update_index([_castle(tmp_path)], library.config, tokenizer, progress=False)
+    _truncate(index / DB_NAME)
+    library.check()
+    searcher = library.open()
+    assert CASTLE_ANSWER in _first_quote(searcher, CASTLE_QUESTION)
+    castle = next(s.id for s in searcher.sources() if s.name == "castle.txt")
+    assert library.remove(castle) == "castle.txt"
+    _overwrite(index / DB_NAME)
+    library.check()
+    assert "castle.txt" not in {s.name for s in library.open().sources()}
+
+
+def test_each_damage_is_found_and_named(built: Path, tmp_path: Path) -> None:
+    """A last page lost (the size still a whole number of pages), which SQLite's first reads
+    may not notice, by the header's page count; a header cut short by its length; wiped pages
+    by SQLite's first reads."""
+    db = _copy(built, tmp_path) / DB_NAME
+    data = db.read_bytes()
+    page = int.from_bytes(data[16:18], "big")
+    os.truncate(db, len(data) - page)
+    assert damage(db) == f"it is truncated ({len(data) - page:,} of {len(data):,} bytes)"
+    db.write_bytes(data[:60])
+    assert damage(db) == "it is not a SQLite file: overwritten?"
+    db.write_bytes(data)
+    _zero_pages(db)
+    assert "malformed" in (damage(db) or "")
+    db.write_bytes(data)
+    assert damage(db) is None
+
+
+def test_a_copy_that_cannot_be_made_leaves_the_previous_one(
+    built: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    index = _copy(built, tmp_path)
+    before = (index / GOOD_NAME).read_bytes()
+    conn = sqlite3.connect(index / DB_NAME)
+    conn.close()  # a backup from it fails, as one onto a full disk does
+    with caplog.at_level(logging.WARNING):
+        keep_copy(index, conn)
+    assert "could not keep a copy of the index (Cannot operate on a closed database" in caplog.text
+    assert (index / GOOD_NAME).read_bytes() == before
+    assert sorted(p.name for p in index.glob(f"{GOOD_NAME}*")) == [GOOD_NAME]
+
+
+@pytest.mark.parametrize("copy", ["missing", "damaged too"])
+def test_without_a_good_copy_the_damage_is_named(
+    copy: str, built: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    index = _copy(built, tmp_path)
+    if copy == "missing":
+        (index / GOOD_NAME).unlink()
+    else:
+        _overwrite(index / GOOD_NAME)
     _truncate(index / DB_NAME)
     library = Library(config.with_index_path(index), tokenizer)
     with pytest.raises(IndexUnavailable, match=r"truncated.*no good copy.*index the documents"):
         library.check()
+
+
+def test_the_damaged_files_log_is_set_aside_with_it(
+    built: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """Replayed onto the copy, the damaged file's write-ahead log would damage it too."""
+    index = _copy(built, tmp_path)
+    _overwrite(index / DB_NAME)
+    for suffix in ("-wal", "-shm"):
+        (index / f"{DB_NAME}{suffix}").write_bytes(b"left by the damaged file" * 100)
+    library = Library(config.with_index_path(index), tokenizer)
+    library.check()
+    names = {p.name for p in index.iterdir()}
+    assert {f"{DB_NAME}-wal.damaged", f"{DB_NAME}-shm.damaged"} <= names
+    assert not {f"{DB_NAME}-wal", f"{DB_NAME}-shm"} & names
+    assert ANSWER in _first_quote(library.open(), QUESTION)
 
 
 def _no_bigger_than(limit: int) -> Callable[[], None]:
@@ -193,14 +316,6 @@ def _upload_fails_and_answers_stay(tg: FakeTelegram, tmp_path: Path, why: str) -
     assert "castle" not in _ask(tg, tg.user(102, "Wang"), "城堡的第7座塔楼高多少米？")
 
 
-def _stop(proc: subprocess.Popen[str]) -> str:
-    proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 0, out
-    assert TOKEN not in out and "Traceback" not in out
-    return out
-
-
 def test_the_bot_says_at_start_that_it_went_back_and_survives_a_full_disk(
     built: Path, tmp_path: Path
 ) -> None:
@@ -214,7 +329,7 @@ def test_the_bot_says_at_start_that_it_went_back_and_survives_a_full_disk(
             assert ANSWER in _ask(tg, tg.user(100, "Zhao"), QUESTION)
             _upload_fails_and_answers_stay(tg, tmp_path, "could not write the index")
         finally:
-            out = _stop(proc)
+            out = stop_cleanly(proc, TOKEN)
     assert "was damaged (it is truncated" in out and "went back to its last good copy" in out
 
 
@@ -245,7 +360,7 @@ def test_a_read_only_index_folder_answers_and_refuses_uploads_plainly(
             assert ANSWER in _ask(tg, tg.user(100, "Zhao"), QUESTION)
             _upload_fails_and_answers_stay(tg, tmp_path, "the folder is read-only")
         finally:
-            _stop(proc)
+            stop_cleanly(proc, TOKEN)
 
 
 async def test_an_index_damaged_under_the_running_bot_is_replaced_by_its_copy(

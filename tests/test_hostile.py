@@ -208,7 +208,7 @@ def test_parsed_document_quotes_only_its_own_text(text: str, tokenizer: Tokenize
             assert line and line in cleaned
     for c in doc.chunks:
         for line in span_text(doc, c.first, c.last).split("\n"):
-            assert line in cleaned
+            assert line and line in cleaned
 
 
 # ----- the message splitter -------------------------------------------------------------
@@ -383,7 +383,7 @@ def _assert_quotes_own_text(message: str, searcher: Searcher, results: list[Resu
     texts = [join_lines(searcher.document(r.doc_id).text) for r in results]
     for (_, quote, source), result, cleaned in zip(items, results, texts, strict=False):
         for line in quote.removesuffix("…").split("\n"):
-            assert line in cleaned, f"{line!r} is not the document's text"
+            assert line and line in cleaned, f"{line!r} is not the document's text"
         page = f"p. {result.page}" if result.page else f"¶{result.paragraph}"
         assert source.endswith(page)
     for bold in _bold(message):
@@ -557,7 +557,7 @@ def test_questions_mixing_injections_and_words_only_search(
     for result in answer.results:
         assert result.highlight in result.quote
         for line in result.quote.split("\n"):
-            assert line in join_lines(searcher.document(result.doc_id).text)
+            assert line and line in join_lines(searcher.document(result.doc_id).text)
     assert searcher.document_count == 2
     assert any(ANSWER in quote for _, quote, _, _ in _answers(searcher))
 

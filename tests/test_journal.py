@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.journal import GIVE_UP_AFTER_S, REMEMBER_S, Journal
+from telegram import Update
+
+from bot.journal import GIVE_UP_AFTER_S, REMEMBER_S, Journal, JournalQueue, default_journal_path
 
 
 class Clock:
@@ -55,7 +57,26 @@ def test_old_updates_are_given_up_and_answered_ones_forgotten(tmp_path: Path) ->
     journal.finished(2)
     clock.now += GIVE_UP_AFTER_S + 1
     assert journal.due(0) == [] and journal.pending() == 0
-    assert not journal.add(2, "{}")
+    journal.prune()
+    assert not journal.add(2, "{}"), "remembered for two days"
     clock.now += REMEMBER_S
     journal.prune()
     assert journal.add(2, "{}"), "forgotten after two days"
+
+
+def test_the_journal_is_named_by_the_bot_id_in_the_users_state_folder(tmp_path: Path) -> None:
+    """One journal per bot, and never the token's secret half in a file name."""
+    path = default_journal_path("123456:secret-half")
+    assert path == tmp_path / "state" / "qabot" / "updates-123456.sqlite"
+
+
+async def test_an_update_put_in_the_queue_again_is_dropped(tmp_path: Path) -> None:
+    """The queue asks the journal: an update Telegram sends again is not handled twice."""
+    queue = JournalQueue(Journal(tmp_path / "new" / "folder" / "updates.sqlite"))
+    await queue.put(Update(7))
+    await queue.put(Update(7))
+    await queue.put(Update(8))
+    assert queue.qsize() == 2
+    assert [queue.get_nowait().update_id, queue.get_nowait().update_id] == [7, 8]
+    await queue.requeue([Update(7)])  # left unanswered: the journal hands it over again
+    assert queue.get_nowait().update_id == 7
