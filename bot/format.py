@@ -112,7 +112,7 @@ def folded_html(number: int, result: Result, t: Texts = ENGLISH_TEXTS) -> str:
 
 def understood_html(understood: str, t: Texts) -> str:
     """How a follow-up was read, so that a wrong guess shows at once."""
-    line = t._("(Read as “{question}”)").format(question=understood)
+    line = t._("(Read as “{question}”)").format(question=_trimmed(understood, NAME_LIMIT))
     return f"<i>{escape(line)}</i>"
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.format import answer_html, html_to_terminal
+from bot.format import answer_html, html_to_terminal, utf16_len
 from index.evaluate import load_gold
 from index.search import Answer, Result, Searcher
 
@@ -139,3 +139,17 @@ def test_the_first_screen_is_the_answer_and_its_source(sample_searcher: Searcher
     assert "003_dbe9603fad007b0c.txt · " in first
     # Results 2 and 3 are folded: their quotes are not on the first screen.
     assert answer.results[1].highlight not in first
+
+
+def test_a_followup_opens_with_how_it_was_understood_and_stays_within_the_limit() -> None:
+    answer = Answer(
+        "主任会议呢？",
+        [_result("召开常委会会议7次、主任会议15次。", "召开常委会会议7次、主任会议15次。")],
+        short="15次",
+    )
+    text = check(answer_html(answer, understood="长治市人大常委会2025年召开了几次主任会议"))
+    assert text.startswith(
+        "<i>(Read as “长治市人大常委会2025年召开了几次主任会议”)</i>\n<b>15次</b>"
+    )
+    huge = check(answer_html(answer, understood="长治" * 5000))
+    assert utf16_len(huge) <= 4096 and "主任会议15次" in huge
