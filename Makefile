@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install chat test lint
+.PHONY: install chat test lint mutation
 
 $(BIN)/qabot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,3 +23,11 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Mutation testing of the modules that carry the reliability promises ([tool.mutmut] in
+# pyproject.toml); not part of CI: it takes about ten minutes.
+mutation: install
+	$(BIN)/python -m pip install --quiet 'mutmut>=3.3,<4'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
