@@ -169,7 +169,7 @@ def test_the_copy_follows_every_change(
 def test_each_damage_is_found_and_named(built: Path, tmp_path: Path) -> None:
     """A last page lost (the size still a whole number of pages), which SQLite's first reads
     may not notice, by the header's page count; a header cut short by its length; wiped pages
-    by SQLite's first reads."""
+    by SQLite's first reads, of the metadata and of the totals."""
     db = _copy(built, tmp_path) / DB_NAME
     data = db.read_bytes()
     page = int.from_bytes(data[16:18], "big")
@@ -180,6 +180,12 @@ def test_each_damage_is_found_and_named(built: Path, tmp_path: Path) -> None:
     db.write_bytes(data)
     _zero_pages(db)
     assert "malformed" in (damage(db) or "")
+    db.write_bytes(data)
+    conn = sqlite3.connect(db)
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'totals'").fetchone()
+    conn.close()
+    db.write_bytes(data[: (root - 1) * page] + bytes(page) + data[root * page :])
+    assert "malformed" in (damage(db) or ""), "the totals' page alone wiped"
     db.write_bytes(data)
     assert damage(db) is None
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
 from telegram import Update
 
 from bot.journal import GIVE_UP_AFTER_S, REMEMBER_S, Journal, JournalQueue, default_journal_path
@@ -47,7 +49,9 @@ def test_an_undelivered_reply_is_tried_again_later(tmp_path: Path) -> None:
     assert journal.pending() == 0
 
 
-def test_old_updates_are_given_up_and_answered_ones_forgotten(tmp_path: Path) -> None:
+def test_old_updates_are_given_up_and_answered_ones_forgotten(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     clock = Clock()
     journal = Journal(tmp_path / "updates.sqlite", clock)
     journal.add(1, "{}")
@@ -56,7 +60,9 @@ def test_old_updates_are_given_up_and_answered_ones_forgotten(tmp_path: Path) ->
     journal.add(2, "{}")
     journal.finished(2)
     clock.now += GIVE_UP_AFTER_S + 1
-    assert journal.due(0) == [] and journal.pending() == 0
+    with caplog.at_level(logging.WARNING):
+        assert journal.due(0) == [] and journal.pending() == 0
+    assert "gave up on 1 updates that could not be answered for a day" in caplog.messages
     journal.prune()
     assert not journal.add(2, "{}"), "remembered for two days"
     clock.now += REMEMBER_S
@@ -70,11 +76,15 @@ def test_the_journal_is_named_by_the_bot_id_in_the_users_state_folder(tmp_path: 
     assert path == tmp_path / "state" / "qabot" / "updates-123456.sqlite"
 
 
-async def test_an_update_put_in_the_queue_again_is_dropped(tmp_path: Path) -> None:
+async def test_an_update_put_in_the_queue_again_is_dropped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """The queue asks the journal: an update Telegram sends again is not handled twice."""
     queue = JournalQueue(Journal(tmp_path / "new" / "folder" / "updates.sqlite"))
     await queue.put(Update(7))
-    await queue.put(Update(7))
+    with caplog.at_level(logging.INFO):
+        await queue.put(Update(7))
+    assert caplog.messages == ["update 7 was seen before; not handled again"]
     await queue.put(Update(8))
     assert queue.qsize() == 2
     assert [queue.get_nowait().update_id, queue.get_nowait().update_id] == [7, 8]
