@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import itertools
 import logging
 import multiprocessing
 import os
+import shutil
 import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -128,11 +130,16 @@ UPLOAD_PREFIX = "upload:"
 
 @dataclass(frozen=True)
 class Source:
-    """A document to index: a stable key (its resolved path, or upload:<name>) and its bytes."""
+    """A document to index: a stable key (its resolved path, or upload:<name>) and its bytes.
+
+    A kept document (`kept` is its hash) gives its text as the index stored it, in UTF-8, to be
+    indexed again as it was without reading its file.
+    """
 
     key: str
     name: str
     read: Callable[[], bytes]
+    kept: str | None = None
 
 
 def file_sources(paths: Iterable[Path]) -> list[Source]:
@@ -177,7 +184,7 @@ def _prepare(job: _Job, settings: tuple[Config, Tokenizer] | None = None) -> sto
     config, tokenizer = settings or _WORKER_SETTINGS or (None, None)
     assert config is not None and tokenizer is not None
     try:
-        text = extract_bounded(job.data)
+        text = job.data.decode("utf-8") if job.source.kept else extract_bounded(job.data)
     except UnreadableFile as exc:
         return str(exc)
     doc = parse(job.source.key, job.source.name, job.digest, text, config, tokenizer)
@@ -215,7 +222,7 @@ def _prepared(
 
 
 def index_sources(
-    sources: list[Source],
+    sources: Iterable[Source],
     config: Config,
     tokenizer: Tokenizer,
     sync: bool = False,
@@ -226,7 +233,7 @@ def index_sources(
     With `sync`, documents whose files are gone from disk are removed; uploads are kept.
     """
     report = BuildReport()
-    with _changing(config, report.seconds) as change:
+    with _changing(config, tokenizer, report.seconds) as change:
         conn = change.conn
         sig = signature(config, tokenizer)
         stale = store.get_meta(conn, "signature") != sig
@@ -241,7 +248,7 @@ def index_sources(
                 except UnreadableFile as exc:
                     report.skipped.append((_shown(source), str(exc)))
                     continue
-                digest = _sha256(data)
+                digest = source.kept or _sha256(data)
                 old = existing.get(source.key)
                 if old is not None and old.sha256 == digest and not stale:
                     seen.add(source.key)
@@ -294,7 +301,8 @@ class _Change:
 
     When the tantivy index does not hold what SQLite held before this change (a build cut off
     between the two commits, damaged files, other headline settings), it is rebuilt from the
-    stored tokens once the rows are in place.
+    stored tokens once the rows are in place. `touched` collects the keys of the documents
+    added, replaced or removed, for the kept documents (safekeeping.py).
     """
 
     def __init__(
@@ -309,6 +317,7 @@ class _Change:
         self.ranking = config.ranking
         self.seconds = seconds
         self.next_id = store.next_passage_id(conn)
+        self.touched: set[str] = set()
         held = tantivy_engine.marker(config.index.path)
         current = (store.generation(conn), layout(config.ranking))
         self.rebuild = held != current and store.counts(conn).documents > 0
@@ -319,6 +328,7 @@ class _Change:
         start = time.perf_counter()
         doc_id, passage_ids = store.insert_rows(self.conn, rows, self.next_id)
         self.next_id += len(passage_ids)
+        self.touched.add(rows.document[0])
         stored = time.perf_counter()
         self.seconds["store"] += stored - start
         if not self.rebuild:
@@ -328,6 +338,9 @@ class _Change:
         return doc_id
 
     def delete(self, doc_id: int) -> None:
+        key = self.conn.execute("SELECT path FROM documents WHERE id=?", (doc_id,)).fetchone()
+        if key is not None:
+            self.touched.add(key[0])
         store.delete_document(self.conn, doc_id)
         if not self.rebuild:
             self.engine.delete_document(doc_id)
@@ -344,12 +357,16 @@ class _Change:
 
 @contextmanager
 def _changing(
-    config: Config, seconds: dict[str, float] | None = None, create: bool = True
+    config: Config,
+    tokenizer: Tokenizer,
+    seconds: dict[str, float] | None = None,
+    create: bool = True,
 ) -> Iterator[_Change]:
-    """SQLite commits first, then tantivy; anything that fails before leaves both as they were."""
+    """SQLite commits first, then the kept documents, then tantivy; anything that fails before
+    SQLite's commit leaves all three as they were."""
     seconds = {"store": 0.0, "engine": 0.0} if seconds is None else seconds
     index_dir = config.index.path
-    notice = safekeeping.recover(index_dir)
+    notice = restore(config, tokenizer)
     if notice is not None:
         log.warning("%s", notice)
     conn = store.connect(index_dir, create=create)
@@ -360,8 +377,7 @@ def _changing(
             raise store.IndexUnavailable(
                 f"the index at {index_dir} is being written by another process ({exc})"
             ) from None
-        before = store.generation(conn)
-        good = index_dir / safekeeping.GOOD_NAME
+        before = safekeeping.marker(conn)
         try:
             with _written(index_dir), store.transaction(conn):
                 change = _Change(conn, engine, config, seconds)
@@ -369,8 +385,8 @@ def _changing(
                 change.finish()
                 committing = time.perf_counter()
             store.wal(conn)
-            if config.index.keep_copy and (store.generation(conn) != before or not good.exists()):
-                safekeeping.keep_copy(index_dir, conn)
+            if config.index.keep_copy:
+                safekeeping.keep(index_dir, conn, change.touched, before)
             stored = time.perf_counter()
             seconds["store"] += stored - committing
             engine.commit(store.generation(conn), layout(config.ranking))
@@ -380,6 +396,96 @@ def _changing(
             raise
     finally:
         conn.close()
+
+
+RESTORING = "restoring"
+
+
+def restore(config: Config, tokenizer: Tokenizer) -> str | None:
+    """Make the index again when its file cannot be used as it is; says what was done, or None.
+
+    A damaged file (missing, truncated, overwritten, its pages wiped) is made again from the
+    kept documents (safekeeping.py). The new index is built in a folder beside the old one and
+    moved into place once complete, so a restore that is cut off is begun again next time from
+    the same documents. Raises IndexUnavailable when there is nothing to go back to.
+    """
+    index_dir = config.index.path
+    if _unusable(index_dir) is None:
+        return None
+    try:
+        with _restoring(index_dir) as folder:
+            problem = _unusable(index_dir)  # again: another process may have just restored it
+            if problem is None:
+                return None
+            when = safekeeping.last_kept(index_dir)
+            side = replace(config, index=replace(config.index, path=folder, keep_copy=False))
+            kept = (
+                Source(key, name, partial(str.encode, text), kept=sha256)
+                for key, name, sha256, text in safekeeping.kept(index_dir)
+            )
+            count = len(index_sources(kept, side, tokenizer).added)
+            safekeeping.set_aside(index_dir)
+            os.replace(store.db_path(folder), store.db_path(index_dir))
+            shutil.rmtree(tantivy_engine.folder(index_dir), ignore_errors=True)
+            os.replace(tantivy_engine.folder(folder), tantivy_engine.folder(index_dir))
+    except (OSError, sqlite3.Error) as exc:
+        raise store.IndexUnavailable(
+            f"the index at {index_dir} cannot be made again here ({exc})"
+        ) from None
+    if config.index.keep_copy:
+        conn = store.connect(index_dir)
+        try:
+            safekeeping.adopt(index_dir, conn)
+        finally:
+            conn.close()
+    return (
+        f"the index at {index_dir} was damaged ({problem}); went back to its last good copy:"
+        f" its {count} documents, kept at {when}, were indexed again. The damaged file is kept"
+        f" as {store.DB_NAME}.damaged"
+    )
+
+
+def _unusable(index_dir: Path) -> str | None:
+    """What damages the index file, or None.
+
+    Raises IndexUnavailable when the index is damaged and no good copy is kept.
+    """
+    db = store.db_path(index_dir)
+    good = safekeeping.good_path(index_dir)
+    if not db.exists() and not good.exists():
+        return None  # no index yet
+    problem = safekeeping.damage(db)
+    if problem is None:
+        return None
+    if safekeeping.damage(good) is not None:
+        raise store.IndexUnavailable(
+            f"the index at {index_dir} is damaged ({problem}) and has no good copy to go back "
+            "to: index the documents again"
+        )
+    return problem
+
+
+@contextmanager
+def _restoring(index_dir: Path) -> Iterator[Path]:
+    """An empty folder to build the new index in, held by this process alone (a lock on the
+    index folder itself, which leaves no file behind)."""
+    held = os.open(index_dir, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise store.IndexUnavailable(
+                f"the index at {index_dir} is being made again by another process: try later"
+            ) from None
+        folder = index_dir / RESTORING
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        os.close(held)
 
 
 @contextmanager
@@ -393,11 +499,11 @@ def _written(index_dir: Path) -> Iterator[None]:
         ) from None
 
 
-def rebuild_engine(config: Config) -> None:
+def rebuild_engine(config: Config, tokenizer: Tokenizer) -> None:
     """Rebuild the tantivy index from the stored tokens, nothing re-tokenized: for an index
     that is behind SQLite or cannot be read."""
     tantivy_engine.forget(config.index.path)
-    with _changing(config, create=False):
+    with _changing(config, tokenizer, create=False):
         pass
 
 
@@ -406,9 +512,9 @@ def _shown(source: Source) -> str:
     return source.key if source.key.startswith("/") else source.name
 
 
-def remove_document(config: Config, doc_id: int) -> str | None:
+def remove_document(config: Config, tokenizer: Tokenizer, doc_id: int) -> str | None:
     """Take one document out of the index; its name, or None when there was no such id."""
-    with _changing(config, create=False) as change:
+    with _changing(config, tokenizer, create=False) as change:
         name = store.document_name(change.conn, doc_id)
         if name is not None:
             change.delete(doc_id)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from secrets import token_hex
 
 from index.document import ArticleInfo, ChunkInfo, Document, ParagraphInfo, SentenceInfo
 
@@ -146,6 +147,8 @@ def connect(index_dir: Path, create: bool = False) -> sqlite3.Connection:
         if create:
             conn.executescript(_SCHEMA)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            # Tells this index from another in the same folder (a restored backup, a new build).
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('instance', ?)", (token_hex(8),))
         version = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
     except sqlite3.OperationalError as exc:
         conn.close()

@@ -9,6 +9,7 @@ import resource
 import shlex
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot import service
+from index import safekeeping
 from index.build import update_index
 from index.config import SAMPLES_DIR, Config
 from index.library import Library
@@ -25,6 +27,7 @@ from index.store import DB_NAME, IndexUnavailable
 from index.tokenize import Tokenizer
 
 from .bot_api_server import FakeTelegram
+from .conftest import CHANGZHI
 from .test_bot import TOKEN as TEST_TOKEN
 from .test_bot import _running, _settings
 
@@ -271,3 +274,52 @@ async def test_an_index_damaged_under_the_running_bot_is_replaced_by_its_copy(
     replies = {m["reply_to_message"]["message_id"]: m["text"] for m in tg.sent_messages(100)}
     assert ANSWER in replies[first] and ANSWER in replies[second]
     assert (index / f"{DB_NAME}.damaged").exists()
+
+
+def test_changes_since_the_first_build_come_back_after_damage(
+    built: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    index = _copy(built, tmp_path)
+    library = Library(config.with_index_path(index), tokenizer)
+    kept = (index / GOOD_NAME).stat().st_ino
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "castle.txt").write_text("湖边城堡有十二座塔楼。", encoding="utf-8")
+    update_index([more], library.config, tokenizer, progress=False)
+    changzhi = next(s.id for s in library.open().sources() if s.name == CHANGZHI)
+    library.remove(changzhi)
+    # Each change wrote its own documents into the kept file, not a new copy of everything.
+    assert (index / GOOD_NAME).stat().st_ino == kept
+    _overwrite(index / DB_NAME)
+    searcher = library.open()
+    assert "十二座塔楼" in searcher.search("城堡有几座塔楼？").results[0].quote
+    assert CHANGZHI not in {s.name for s in searcher.sources()}
+
+
+def test_a_change_the_kept_documents_missed_is_made_up_for_by_the_next(
+    built: Path,
+    tmp_path: Path,
+    config: Config,
+    tokenizer: Tokenizer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    index = _copy(built, tmp_path)
+    cfg = config.with_index_path(index)
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "castle.txt").write_text("湖边城堡有十二座塔楼。", encoding="utf-8")
+
+    def full_disk(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with monkeypatch.context() as patch, caplog.at_level(logging.WARNING):
+        patch.setattr(safekeeping, "_write", full_disk)
+        update_index([more], cfg, tokenizer, progress=False)
+    assert "could not keep the documents aside" in caplog.text
+    (more / "tower.txt").write_text("山顶古塔高四十米。", encoding="utf-8")
+    update_index([more], cfg, tokenizer, progress=False)
+    _truncate(index / DB_NAME)
+    searcher = Library(cfg, tokenizer).open()
+    assert "十二座塔楼" in searcher.search("城堡有几座塔楼？").results[0].quote
+    assert "四十米" in searcher.search("古塔高多少米？").results[0].quote
