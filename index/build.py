@@ -132,7 +132,7 @@ UPLOAD_PREFIX = "upload:"
 class Source:
     """A document to index: a stable key (its resolved path, or upload:<name>) and its bytes.
 
-    A kept document (`kept` is its hash) gives its text as the index stored it, in UTF-8, to be
+    A kept document (`kept` is its hash) gives its text as the index stored it, deflated, to be
     indexed again as it was without reading its file.
     """
 
@@ -184,7 +184,11 @@ def _prepare(job: _Job, settings: tuple[Config, Tokenizer] | None = None) -> sto
     config, tokenizer = settings or _WORKER_SETTINGS or (None, None)
     assert config is not None and tokenizer is not None
     try:
-        text = job.data.decode("utf-8") if job.source.kept else extract_bounded(job.data)
+        text = (
+            store.inflate(job.data).decode("utf-8")
+            if job.source.kept
+            else extract_bounded(job.data)
+        )
     except UnreadableFile as exc:
         return str(exc)
     doc = parse(job.source.key, job.source.name, job.digest, text, config, tokenizer)
@@ -317,6 +321,7 @@ class _Change:
         self.ranking = config.ranking
         self.seconds = seconds
         self.next_id = store.next_passage_id(conn)
+        self.word_ids = store.WordIds(conn)
         self.touched: set[str] = set()
         held = tantivy_engine.marker(config.index.path)
         current = (store.generation(conn), layout(config.ranking))
@@ -326,14 +331,16 @@ class _Change:
 
     def insert(self, rows: store.Rows) -> int:
         start = time.perf_counter()
-        doc_id, passage_ids = store.insert_rows(self.conn, rows, self.next_id)
+        doc_id, passage_ids = store.insert_rows(self.conn, rows, self.word_ids, self.next_id)
         self.next_id += len(passage_ids)
         self.touched.add(rows.document[0])
         stored = time.perf_counter()
         self.seconds["store"] += stored - start
         if not self.rebuild:
-            for passage_id, text in zip(passage_ids, rows.ranked, strict=True):
-                self.engine.add(passage_id, doc_id, text)
+            for passage_id, passage, text in zip(
+                passage_ids, rows.passages, rows.ranked, strict=True
+            ):
+                self.engine.add(passage_id, doc_id, passage.article, text)
         self.seconds["engine"] += time.perf_counter() - stored
         return doc_id
 
@@ -349,9 +356,10 @@ class _Change:
         if self.rebuild:
             start = time.perf_counter()
             self.engine.clear()
-            for passage_id, doc_id, body, context in store.passage_tokens(self.conn):
-                text = " ".join(ranked_tokens(body, context, self.ranking))
-                self.engine.add(passage_id, doc_id, text)
+            words = store.Words(self.conn)
+            for p in store.passage_tokens(self.conn, words):
+                text = " ".join(ranked_tokens(p.body, p.context, self.ranking))
+                self.engine.add(p.id, p.doc_id, p.article, text)
             self.seconds["engine"] += time.perf_counter() - start
 
 
@@ -405,27 +413,34 @@ def restore(config: Config, tokenizer: Tokenizer) -> str | None:
     """Make the index again when its file cannot be used as it is; says what was done, or None.
 
     A damaged file (missing, truncated, overwritten, its pages wiped) is made again from the
-    kept documents (safekeeping.py). The new index is built in a folder beside the old one and
-    moved into place once complete, so a restore that is cut off is begun again next time from
-    the same documents. Raises IndexUnavailable when there is nothing to go back to.
+    kept documents (safekeeping.py); an index of an earlier version of qabot from its own stored
+    documents. Either way the new index is built in a folder beside the old one and moved into
+    place once complete, so a restore that is cut off is begun again next time from the same
+    documents. Raises IndexUnavailable when there is nothing to go back to.
     """
     index_dir = config.index.path
     if _unusable(index_dir) is None:
         return None
     try:
         with _restoring(index_dir) as folder:
-            problem = _unusable(index_dir)  # again: another process may have just restored it
-            if problem is None:
+            found = _unusable(index_dir)  # again: another process may have just restored it
+            if found is None:
                 return None
-            when = safekeeping.last_kept(index_dir)
+            source, problem = found
+            when = safekeeping.last_kept(index_dir) if problem else ""
             side = replace(config, index=replace(config.index, path=folder, keep_copy=False))
             kept = (
-                Source(key, name, partial(str.encode, text), kept=sha256)
-                for key, name, sha256, text in safekeeping.kept(index_dir)
+                Source(key, name, partial(bytes, text), kept=sha256)
+                for key, name, sha256, text in safekeeping.kept(source)
             )
             count = len(index_sources(kept, side, tokenizer).added)
-            safekeeping.set_aside(index_dir)
-            os.replace(store.db_path(folder), store.db_path(index_dir))
+            db = store.db_path(index_dir)
+            if problem:
+                safekeeping.set_aside(index_dir)
+            else:  # the earlier version's log goes with it
+                for suffix in ("-wal", "-shm"):
+                    db.with_name(db.name + suffix).unlink(missing_ok=True)
+            os.replace(store.db_path(folder), db)
             shutil.rmtree(tantivy_engine.folder(index_dir), ignore_errors=True)
             os.replace(tantivy_engine.folder(folder), tantivy_engine.folder(index_dir))
     except (OSError, sqlite3.Error) as exc:
@@ -438,6 +453,11 @@ def restore(config: Config, tokenizer: Tokenizer) -> str | None:
             safekeeping.adopt(index_dir, conn)
         finally:
             conn.close()
+    if not problem:
+        return (
+            f"the index at {index_dir} was made by an earlier version of qabot: its {count}"
+            " documents were indexed again from their stored text"
+        )
     return (
         f"the index at {index_dir} was damaged ({problem}); went back to its last good copy:"
         f" its {count} documents, kept at {when}, were indexed again. The damaged file is kept"
@@ -445,8 +465,8 @@ def restore(config: Config, tokenizer: Tokenizer) -> str | None:
     )
 
 
-def _unusable(index_dir: Path) -> str | None:
-    """What damages the index file, or None.
+def _unusable(index_dir: Path) -> tuple[Path, str] | None:
+    """What to make the index again from, and the damage ("" for an earlier version), or None.
 
     Raises IndexUnavailable when the index is damaged and no good copy is kept.
     """
@@ -456,13 +476,13 @@ def _unusable(index_dir: Path) -> str | None:
         return None  # no index yet
     problem = safekeeping.damage(db)
     if problem is None:
-        return None
+        return None if store.version(db) in (store.SCHEMA_VERSION, None) else (db, "")
     if safekeeping.damage(good) is not None:
         raise store.IndexUnavailable(
             f"the index at {index_dir} is damaged ({problem}) and has no good copy to go back "
             "to: index the documents again"
         )
-    return problem
+    return good, problem
 
 
 @contextmanager

@@ -3,7 +3,7 @@
 SQLite's transactions already keep the index whole through a crash, a kill or a full disk. What
 they cannot survive is the file itself damaged: truncated, overwritten, its pages wiped, deleted.
 So each committed change also writes the documents it added, replaced or removed to
-`good.sqlite`: each one's key, name, hash and text, which is all an index is made from.
+`good.sqlite`: each one's key, name, hash and deflated text, which is all an index is made from.
 Keeping them costs what the change costs, a few rows, where a copy of the whole index cost the
 archive on every change and doubled its size on disk.
 
@@ -28,7 +28,9 @@ from index.store import DB_NAME
 log = logging.getLogger(__name__)
 
 GOOD_NAME = "good.sqlite"
-FORMAT = "documents-1"  # what good.sqlite holds; earlier, a whole copy of the index
+# What good.sqlite holds: documents with deflated texts. "documents-1" held them plain, and
+# before that a whole copy of the index was kept there; both are read, then written anew.
+FORMAT = "documents-2"
 MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA = """
@@ -37,7 +39,7 @@ CREATE TABLE IF NOT EXISTS documents (
     path TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     sha256 TEXT NOT NULL,
-    text TEXT NOT NULL
+    text BLOB NOT NULL  -- UTF-8, deflated, as the index holds it
 );
 """
 _PROBES = {
@@ -161,11 +163,18 @@ def adopt(index_dir: Path, conn: sqlite3.Connection) -> None:
     keep(index_dir, conn, set(), held or ("", -1))
 
 
-def kept(index_dir: Path) -> Iterator[tuple[str, str, str, str]]:
-    """(key, name, sha256, text) of each kept document."""
-    conn = sqlite3.connect(f"file:{good_path(index_dir)}?mode=ro", uri=True)
+def kept(source: Path) -> Iterator[tuple[str, str, str, bytes]]:
+    """(key, name, sha256, deflated text) of each document a kept file or an index holds.
+
+    Earlier kept files and indexes held the texts plain: they are read too.
+    """
+    conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
-        yield from conn.execute("SELECT path, name, sha256, text FROM documents ORDER BY rowid")
+        query = "SELECT path, name, sha256, text FROM documents ORDER BY rowid"
+        for path, name, sha256, text in conn.execute(query):
+            if isinstance(text, str):
+                text = store.deflate(text.encode("utf-8"))
+            yield path, name, sha256, text
     finally:
         conn.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ import pytest
 
 from bot import service
 from index import safekeeping
-from index.build import update_index
+from index.build import update_index, upload_source
 from index.config import SAMPLES_DIR, Config
 from index.library import Library
 from index.safekeeping import GOOD_NAME
@@ -323,3 +324,36 @@ def test_a_change_the_kept_documents_missed_is_made_up_for_by_the_next(
     searcher = Library(cfg, tokenizer).open()
     assert "十二座塔楼" in searcher.search("城堡有几座塔楼？").results[0].quote
     assert "四十米" in searcher.search("古塔高多少米？").results[0].quote
+
+
+def test_an_index_of_the_previous_version_is_made_again_from_its_documents(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Version 2 kept each document's text plain in `documents`: uploads are not lost."""
+    index = tmp_path / "index"
+    index.mkdir()
+    old = sqlite3.connect(index / DB_NAME)
+    old.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('schema', '2');"
+        "CREATE TABLE documents (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE,"
+        " name TEXT NOT NULL, sha256 TEXT NOT NULL, text TEXT NOT NULL);"
+    )
+    text = (SAMPLES_DIR / CHANGZHI).read_text(encoding="utf-8")
+    old.execute(
+        "INSERT INTO documents VALUES (1, ?, ?, ?, ?)",
+        ("upload:changzhi.txt", "changzhi.txt", hashlib.sha256(b"sent").hexdigest(), text),
+    )
+    old.commit()
+    old.close()
+    library = Library(config.with_index_path(index), tokenizer)
+    with caplog.at_level(logging.WARNING):
+        searcher = library.open()
+    assert "earlier version" in caplog.text
+    assert [s.name for s in searcher.sources()] == ["changzhi.txt"]
+    asked = "长治有多少名五级人大代表走进代表联络站？"
+    assert "8984名" in searcher.search(asked).results[0].quote
+    again = library.add([upload_source("changzhi.txt", b"sent")])
+    assert again.unchanged == ["changzhi.txt"], "its hash came along: the same upload is known"
+    _overwrite(index / DB_NAME)  # and its document is kept, in this version's form
+    assert "8984名" in library.open().search(asked).results[0].quote
