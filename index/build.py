@@ -435,6 +435,7 @@ def restore(config: Config, tokenizer: Tokenizer) -> str | None:
             )
             count = len(index_sources(kept, side, tokenizer).added)
             db = store.db_path(index_dir)
+            left = db.exists()
             if problem:
                 safekeeping.set_aside(index_dir)
             else:  # the earlier version's log goes with it
@@ -450,7 +451,10 @@ def restore(config: Config, tokenizer: Tokenizer) -> str | None:
     if config.index.keep_copy:
         conn = store.connect(index_dir)
         try:
-            safekeeping.adopt(index_dir, conn)
+            if problem:
+                safekeeping.adopt(index_dir, conn)
+            else:  # made from the earlier index, not from what was kept beside it
+                safekeeping.rewrite(index_dir, conn)
         finally:
             conn.close()
     if not problem:
@@ -458,10 +462,10 @@ def restore(config: Config, tokenizer: Tokenizer) -> str | None:
             f"the index at {index_dir} was made by an earlier version of qabot: its {count}"
             " documents were indexed again from their stored text"
         )
+    aside = f". The damaged file is kept as {store.DB_NAME}.damaged" if left else ""
     return (
         f"the index at {index_dir} was damaged ({problem}); went back to its last good copy:"
-        f" its {count} documents, kept at {when}, were indexed again. The damaged file is kept"
-        f" as {store.DB_NAME}.damaged"
+        f" its {count} documents, kept at {when}, were indexed again{aside}"
     )
 
 

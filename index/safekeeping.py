@@ -81,6 +81,9 @@ def damage(path: Path) -> str | None:
     return None
 
 
+_NOTHING = ("", -1)  # the marker of no index
+
+
 def marker(conn: sqlite3.Connection) -> tuple[str, int]:
     """Which index (its instance) at which generation a file holds the documents of."""
     return store.get_meta(conn, "instance") or "", store.generation(conn)
@@ -160,7 +163,12 @@ def adopt(index_dir: Path, conn: sqlite3.Connection) -> None:
     """The index was just made from the kept documents: mark them as its own, or write them
     whole when they were kept by an earlier version."""
     held = _held(good_path(index_dir))
-    keep(index_dir, conn, set(), held or ("", -1))
+    keep(index_dir, conn, set(), held or _NOTHING)
+
+
+def rewrite(index_dir: Path, conn: sqlite3.Connection) -> None:
+    """Keep the index's documents anew, whatever was kept before."""
+    keep(index_dir, conn, set(), _NOTHING)
 
 
 def kept(source: Path) -> Iterator[tuple[str, str, str, bytes]]:

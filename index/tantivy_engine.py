@@ -14,6 +14,7 @@ import os
 import shutil
 from collections.abc import Collection
 from pathlib import Path
+from typing import cast
 
 import tantivy
 
@@ -183,7 +184,8 @@ class TantivyEngine:
         if len(hits) == limit < df:  # documents of more passages than that: all of them
             hits = self.searcher.search(query, df, count=False).hits
         addresses = [address for _, address in hits]
-        in_doc = self.searcher.fast_field_values("doc", addresses)
-        article = self.searcher.fast_field_values("article", addresses)
+        # Every passage holds both, integer fields: no None, no float.
+        in_doc = cast(list[int], self.searcher.fast_field_values("doc", addresses))
+        article = cast(list[int], self.searcher.fast_field_values("article", addresses))
         wanted = set(docs)
         return {(d, a) for d, a in zip(in_doc, article, strict=True) if d in wanted}
