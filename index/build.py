@@ -241,8 +241,8 @@ def index_sources(
         conn = change.conn
         sig = signature(config, tokenizer)
         stale = store.get_meta(conn, "signature") != sig
-        existing = store.documents(conn)
-        by_hash = {doc.sha256: doc for doc in existing.values()}
+        stored = store.Stored(conn, sources if not (sync or stale) else None)
+        existing = stored.everything
         seen: set[str] = set()
 
         def jobs() -> Iterator[_Job]:
@@ -253,12 +253,12 @@ def index_sources(
                     report.skipped.append((_shown(source), str(exc)))
                     continue
                 digest = source.kept or _sha256(data)
-                old = existing.get(source.key)
+                old = stored.at(source.key)
                 if old is not None and old.sha256 == digest and not stale:
                     seen.add(source.key)
                     report.unchanged.append(source.name)
                     continue
-                twin = by_hash.get(digest)
+                twin = stored.holding(digest)
                 if twin is not None and twin.path != source.key and not stale:
                     report.skipped.append((source.name, f"the same content as {twin.name}"))
                     continue

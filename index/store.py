@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS documents (
     text BLOB NOT NULL,  -- UTF-8, deflated
     layout BLOB NOT NULL  -- paragraphs and sentences as spans of the text (`_layout`)
 );
+CREATE INDEX IF NOT EXISTS documents_by_hash ON documents(sha256);
 CREATE TABLE IF NOT EXISTS articles (
     doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL,
@@ -216,6 +217,44 @@ def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
 def documents(conn: sqlite3.Connection) -> dict[str, StoredDocument]:
     rows = conn.execute("SELECT id, path, name, sha256 FROM documents")
     return {row[1]: StoredDocument(*row) for row in rows}
+
+
+class Stored:
+    """The documents stored before a change, to compare its sources with.
+
+    For a few sources against a large archive (an upload, one new file), each is looked up by
+    key and by hash, so that the change does not read every document's row; otherwise all rows
+    are read at once. Either way documents stored by the change itself are not seen.
+    """
+
+    FEW = 8  # point look-ups cost about this many documents read at once
+
+    def __init__(self, conn: sqlite3.Connection, sources: Iterable[object] | None) -> None:
+        """`sources`: what the change will look up; None when it must see every document."""
+        self.conn = conn
+        count = counts(conn).documents
+        few = isinstance(sources, list) and len(sources) * self.FEW < count
+        self.everything = {} if few else documents(conn)
+        self._hashes = {doc.sha256: doc for doc in self.everything.values()}
+        self._before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM documents").fetchone()[0]
+        self._few = few
+
+    def at(self, key: str) -> StoredDocument | None:
+        if not self._few:
+            return self.everything.get(key)
+        return self._one("path", key)
+
+    def holding(self, sha256: str) -> StoredDocument | None:
+        if not self._few:
+            return self._hashes.get(sha256)
+        return self._one("sha256", sha256)
+
+    def _one(self, column: str, value: str) -> StoredDocument | None:
+        row = self.conn.execute(
+            f"SELECT id, path, name, sha256 FROM documents WHERE {column} = ? AND id <= ? LIMIT 1",
+            (value, self._before),
+        ).fetchone()
+        return StoredDocument(*row) if row else None
 
 
 def delete_document(conn: sqlite3.Connection, doc_id: int) -> None:
