@@ -304,13 +304,23 @@ class Searcher:
         # are scored here from their stored word counts.
         rescore = not self.engine.exact or len(probe) < len(terms)
         rows = store.passages(self._conn(), self.words, [pid for _, pid in hits])
-        docs = {p.doc_id for p in rows.values()}
+        counted = {
+            pid: ({t: p.count(t) for t in terms}, {t: p.context.count(t) for t in terms})
+            for pid, p in rows.items()
+        }
         held: dict[str, tuple[set[tuple[int, int]], set[int]]] = {}
 
         def places(t: str) -> tuple[set[tuple[int, int]], set[int]]:
-            """The candidates' articles and documents that hold a word, asked once a word."""
+            """The candidates' articles and documents that hold a word, asked once a word: of
+            the engine only for the documents whose candidates' articles do not show it."""
             if t not in held:
-                articles = self.engine.places(t, docs)
+                shown = {
+                    (p.doc_id, p.article)
+                    for pid, p in rows.items()
+                    if counted[pid][0][t] or counted[pid][1][t]
+                }
+                unsure = {p.doc_id for p in rows.values() if (p.doc_id, p.article) not in shown}
+                articles = self.engine.places(t, unsure) | shown
                 held[t] = (articles, {d for d, _ in articles})
             return held[t]
 
@@ -320,8 +330,7 @@ class Searcher:
             passage = rows.get(pid)
             if passage is None:  # removed since the engine was opened
                 continue
-            body = {t: passage.count(t) for t in terms}
-            head_counts = {t: passage.context.count(t) for t in terms}
+            body, head_counts = counted[pid]
             if rescore:
                 score = self._score(passage, body, head_counts, weights)
             bonus = covered = core = 0.0
