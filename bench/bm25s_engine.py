@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import shutil
 import sys
+from collections.abc import Collection
 from pathlib import Path
 
 import bm25s
@@ -26,11 +27,13 @@ def build(index_dir: Path, config: Config) -> None:
     """Index the stored tokens (no re-tokenizing) into index_dir/bm25s."""
     conn = store.connect(index_dir)
     try:
-        ids, corpus = [], []
-        for pid, _, body, context in store.passage_tokens(conn):
-            ids.append(pid)
+        ids, places, corpus = [], [], []
+        for p in store.passage_tokens(conn, store.Words(conn)):
+            ids.append(p.id)
+            places.append((p.doc_id, p.article))
             # Interned, so that a million passages share one string per distinct word.
-            corpus.append([sys.intern(t) for t in ranked_tokens(body, context, config.ranking)])
+            ranked = ranked_tokens(p.body, p.context, config.ranking)
+            corpus.append([sys.intern(t) for t in ranked])
     finally:
         conn.close()
     rank = config.ranking
@@ -40,6 +43,7 @@ def build(index_dir: Path, config: Config) -> None:
     shutil.rmtree(path, ignore_errors=True)
     retriever.save(str(path))
     np.save(path / "ids.npy", np.array(ids, dtype=np.int64))
+    np.save(path / "places.npy", np.array(places, dtype=np.int64).reshape(-1, 2))
 
 
 class Bm25sEngine:
@@ -50,6 +54,7 @@ class Bm25sEngine:
         path = index_dir / FOLDER
         self.retriever = bm25s.BM25.load(str(path), mmap=mmap, show_progress=False)
         self.ids = np.load(path / "ids.npy")
+        self.places_of = np.load(path / "places.npy")
         self.vocab: dict[str, int] = self.retriever.vocab_dict
         self.indptr = np.asarray(self.retriever.scores["indptr"])
         self.indices = self.retriever.scores["indices"]
@@ -81,3 +86,11 @@ class Bm25sEngine:
             candidates, values = candidates[keep], values[keep]
         chosen = candidates[np.argsort(-values, kind="stable")]
         return [(float(scores[i]), int(self.ids[i])) for i in chosen]
+
+    def places(self, term: str, docs: Collection[int]) -> set[tuple[int, int]]:
+        v = self.vocab.get(term)
+        if v is None or not docs:
+            return set()
+        held = self.places_of[self.indices[self.indptr[v] : self.indptr[v + 1]]]
+        inside = held[np.isin(held[:, 0], np.fromiter(docs, dtype=np.int64))]
+        return set(zip(inside[:, 0].tolist(), inside[:, 1].tolist(), strict=True))

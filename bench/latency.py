@@ -53,7 +53,8 @@ def main() -> None:
             p50s.append(percentile(times, 50))
             p95s.append(percentile(times, 95))
             p99s.append(percentile(times, 99))
-        size = (cfg.index.path / "index.sqlite").stat().st_size
+        # The whole index folder: SQLite, the kept documents and tantivy.
+        size = sum(f.stat().st_size for f in cfg.index.path.rglob("*") if f.is_file())
     print(
         f"corpus: {len(gold.documents or [])} documents, {chars} characters, "
         f"{searcher.passage_count} passages; {len(gold.questions)} questions"

@@ -5,12 +5,14 @@ Run from the repository root (bm25s is measured when installed: pip install -e '
 
 For each size a corpus is generated once (bench/corpus.py) into --work and indexed with two
 workers, timed with the build's own split into tokenizing, SQLite and tantivy; then it is
-indexed again unchanged. Each engine is then served in a fresh process, so that its open time
-and resident memory are its own: it opens the index --rounds times, and asks the questions
-(real ones: the CMRC 2018 dev questions, then the seed questions) --rounds times, timing each
-end to end (tokenize, rank, cut the quotes). Figures are medians over the rounds. With
---quality, the process also scores all CMRC dev questions against their paragraphs, now hidden
-among the synthetic passages. --throughput SIZE builds that corpus with one and with two workers.
+indexed again unchanged. The index folder (index.sqlite, the kept documents and tantivy) is
+weighed against the UTF-8 size of the corpus text. Each engine is then served in a fresh
+process, so that its open time and resident memory are its own: it opens the index --rounds
+times, and asks the questions (real ones: the CMRC 2018 dev questions, then the seed
+questions) --rounds times, timing each end to end (tokenize, rank, cut the quotes). Figures
+are medians over the rounds. With --quality, the process also scores all CMRC dev questions
+against their paragraphs, now hidden among the synthetic passages. --throughput SIZE builds
+that corpus with one and with two workers.
 """
 
 from __future__ import annotations
@@ -143,7 +145,12 @@ def measure(args: argparse.Namespace) -> None:
             built.write_text(json.dumps(timing))
         row["build"] = json.loads(built.read_text())
         row["sqlite_mb"] = (index_dir / "index.sqlite").stat().st_size / 1e6
+        row["kept_mb"] = (index_dir / "good.sqlite").stat().st_size / 1e6
         row["tantivy_mb"] = folder_bytes(index_dir / "tantivy") / 1e6
+        # Everything a user's index folder holds, against the text it was made from.
+        row["folder_mb"] = row["sqlite_mb"] + row["kept_mb"] + row["tantivy_mb"]
+        row["text_mb"] = sum(f.stat().st_size for f in corpus.rglob("*.txt")) / 1e6
+        row["folder_per_text"] = row["folder_mb"] / row["text_mb"]
         if "bm25s" in args.engines and not (index_dir / "bm25s").exists():
             from bm25s_engine import build as build_bm25s
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import hashlib
 import itertools
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import sqlite3
 import sys
@@ -17,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -132,11 +134,16 @@ UPLOAD_PREFIX = "upload:"
 
 @dataclass(frozen=True)
 class Source:
-    """A document to index: a stable key (its resolved path, or upload:<name>) and its bytes."""
+    """A document to index: a stable key (its resolved path, or upload:<name>) and its bytes.
+
+    A kept document (`kept` is its hash) gives its text as the index stored it, deflated, to be
+    indexed again as it was without reading its file.
+    """
 
     key: str
     name: str
     read: Callable[[], bytes]
+    kept: str | None = None
 
 
 def file_sources(paths: Iterable[Path]) -> list[Source]:
@@ -181,7 +188,11 @@ def _prepare(job: _Job, settings: tuple[Config, Tokenizer] | None = None) -> sto
     config, tokenizer = settings or _WORKER_SETTINGS or (None, None)
     assert config is not None and tokenizer is not None
     try:
-        text = extract_bounded(job.data)
+        text = (
+            store.inflate(job.data).decode("utf-8")
+            if job.source.kept
+            else extract_bounded(job.data)
+        )
     except UnreadableFile as exc:
         return exc.reason
     doc = parse(job.source.key, job.source.name, job.digest, text, config, tokenizer)
@@ -259,7 +270,7 @@ def _prepared(
 
 
 def index_sources(
-    sources: list[Source],
+    sources: Iterable[Source],
     config: Config,
     tokenizer: Tokenizer,
     sync: bool = False,
@@ -270,12 +281,12 @@ def index_sources(
     With `sync`, documents whose files are gone from disk are removed; uploads are kept.
     """
     report = BuildReport()
-    with _changing(config, report.seconds) as change:
+    with _changing(config, tokenizer, report.seconds) as change:
         conn = change.conn
         sig = signature(config, tokenizer)
         stale = store.get_meta(conn, "signature") != sig
-        existing = store.documents(conn)
-        by_hash = {doc.sha256: doc for doc in existing.values()}
+        stored = store.Stored(conn, sources if not (sync or stale) else None)
+        existing = stored.everything
         seen: set[str] = set()
 
         def jobs() -> Iterator[_Job]:
@@ -285,13 +296,13 @@ def index_sources(
                 except UnreadableFile as exc:
                     report.skipped.append((_shown(source), exc.reason))
                     continue
-                digest = _sha256(data)
-                old = existing.get(source.key)
+                digest = source.kept or _sha256(data)
+                old = stored.at(source.key)
                 if old is not None and old.sha256 == digest and not stale:
                     seen.add(source.key)
                     report.unchanged.append(source.name)
                     continue
-                twin = by_hash.get(digest)
+                twin = stored.holding(digest)
                 if twin is not None and twin.path != source.key and not stale:
                     same = Reason("the same content as {name}", (("name", twin.name),))
                     report.skipped.append((source.name, same))
@@ -339,7 +350,8 @@ class _Change:
 
     When the tantivy index does not hold what SQLite held before this change (a build cut off
     between the two commits, damaged files, other headline settings), it is rebuilt from the
-    stored tokens once the rows are in place.
+    stored tokens once the rows are in place. `touched` collects the keys of the documents
+    added, replaced or removed, for the kept documents (safekeeping.py).
     """
 
     def __init__(
@@ -354,6 +366,8 @@ class _Change:
         self.ranking = config.ranking
         self.seconds = seconds
         self.next_id = store.next_passage_id(conn)
+        self.word_ids = store.WordIds(conn)
+        self.touched: set[str] = set()
         held = tantivy_engine.marker(config.index.path)
         current = (store.generation(conn), layout(config.ranking))
         self.rebuild = held != current and store.counts(conn).documents > 0
@@ -362,17 +376,23 @@ class _Change:
 
     def insert(self, rows: store.Rows) -> int:
         start = time.perf_counter()
-        doc_id, passage_ids = store.insert_rows(self.conn, rows, self.next_id)
+        doc_id, passage_ids = store.insert_rows(self.conn, rows, self.word_ids, self.next_id)
         self.next_id += len(passage_ids)
+        self.touched.add(rows.document[0])
         stored = time.perf_counter()
         self.seconds["store"] += stored - start
         if not self.rebuild:
-            for passage_id, text in zip(passage_ids, rows.ranked, strict=True):
-                self.engine.add(passage_id, doc_id, text)
+            for passage_id, passage, text in zip(
+                passage_ids, rows.passages, rows.ranked, strict=True
+            ):
+                self.engine.add(passage_id, doc_id, passage.article, text)
         self.seconds["engine"] += time.perf_counter() - stored
         return doc_id
 
     def delete(self, doc_id: int) -> None:
+        key = self.conn.execute("SELECT path FROM documents WHERE id=?", (doc_id,)).fetchone()
+        if key is not None:
+            self.touched.add(key[0])
         store.delete_document(self.conn, doc_id)
         if not self.rebuild:
             self.engine.delete_document(doc_id)
@@ -381,20 +401,25 @@ class _Change:
         if self.rebuild:
             start = time.perf_counter()
             self.engine.clear()
-            for passage_id, doc_id, body, context in store.passage_tokens(self.conn):
-                text = " ".join(ranked_tokens(body, context, self.ranking))
-                self.engine.add(passage_id, doc_id, text)
+            words = store.Words(self.conn)
+            for p in store.passage_tokens(self.conn, words):
+                text = " ".join(ranked_tokens(p.body, p.context, self.ranking))
+                self.engine.add(p.id, p.doc_id, p.article, text)
             self.seconds["engine"] += time.perf_counter() - start
 
 
 @contextmanager
 def _changing(
-    config: Config, seconds: dict[str, float] | None = None, create: bool = True
+    config: Config,
+    tokenizer: Tokenizer,
+    seconds: dict[str, float] | None = None,
+    create: bool = True,
 ) -> Iterator[_Change]:
-    """SQLite commits first, then tantivy; anything that fails before leaves both as they were."""
+    """SQLite commits first, then the kept documents, then tantivy; anything that fails before
+    SQLite's commit leaves all three as they were."""
     seconds = {"store": 0.0, "engine": 0.0} if seconds is None else seconds
     index_dir = config.index.path
-    notice = safekeeping.recover(index_dir)
+    notice = restore(config, tokenizer)
     if notice is not None:
         log.warning("%s", notice)
     conn = store.connect(index_dir, create=create)
@@ -405,8 +430,7 @@ def _changing(
             raise store.IndexUnavailable(
                 f"the index at {index_dir} is being written by another process ({exc})"
             ) from None
-        before = store.generation(conn)
-        good = index_dir / safekeeping.GOOD_NAME
+        before = safekeeping.marker(conn)
         try:
             with _written(index_dir), store.transaction(conn):
                 change = _Change(conn, engine, config, seconds)
@@ -414,8 +438,8 @@ def _changing(
                 change.finish()
                 committing = time.perf_counter()
             store.wal(conn)
-            if config.index.keep_copy and (store.generation(conn) != before or not good.exists()):
-                safekeeping.keep_copy(index_dir, conn)
+            if config.index.keep_copy:
+                safekeeping.keep(index_dir, conn, change.touched, before)
             stored = time.perf_counter()
             seconds["store"] += stored - committing
             engine.commit(store.generation(conn), layout(config.ranking))
@@ -425,6 +449,112 @@ def _changing(
             raise
     finally:
         conn.close()
+
+
+RESTORING = "restoring"
+
+
+def restore(config: Config, tokenizer: Tokenizer) -> str | None:
+    """Make the index again when its file cannot be used as it is; says what was done, or None.
+
+    A damaged file (missing, truncated, overwritten, its pages wiped) is made again from the
+    kept documents (safekeeping.py); an index of an earlier version of qabot from its own stored
+    documents. Either way the new index is built in a folder beside the old one and moved into
+    place once complete, so a restore that is cut off is begun again next time from the same
+    documents. Raises IndexUnavailable when there is nothing to go back to.
+    """
+    index_dir = config.index.path
+    if _unusable(index_dir) is None:
+        return None
+    try:
+        with _restoring(index_dir) as folder:
+            found = _unusable(index_dir)  # again: another process may have just restored it
+            if found is None:
+                return None
+            source, problem = found
+            when = safekeeping.last_kept(index_dir) if problem else ""
+            side = replace(config, index=replace(config.index, path=folder, keep_copy=False))
+            kept = (
+                Source(key, name, partial(bytes, text), kept=sha256)
+                for key, name, sha256, text in safekeeping.kept(source)
+            )
+            count = len(index_sources(kept, side, tokenizer).added)
+            db = store.db_path(index_dir)
+            left = db.exists()
+            if problem:
+                safekeeping.set_aside(index_dir)
+            else:  # the earlier version's log goes with it
+                for suffix in ("-wal", "-shm"):
+                    db.with_name(db.name + suffix).unlink(missing_ok=True)
+            os.replace(store.db_path(folder), db)
+            shutil.rmtree(tantivy_engine.folder(index_dir), ignore_errors=True)
+            os.replace(tantivy_engine.folder(folder), tantivy_engine.folder(index_dir))
+    except (OSError, sqlite3.Error) as exc:
+        raise store.IndexUnavailable(
+            f"the index at {index_dir} cannot be made again here ({exc})"
+        ) from None
+    if config.index.keep_copy:
+        conn = store.connect(index_dir)
+        try:
+            if problem:
+                safekeeping.adopt(index_dir, conn)
+            else:  # made from the earlier index, not from what was kept beside it
+                safekeeping.rewrite(index_dir, conn)
+        finally:
+            conn.close()
+    if not problem:
+        return (
+            f"the index at {index_dir} was made by an earlier version of qabot: its {count}"
+            " documents were indexed again from their stored text"
+        )
+    aside = f". The damaged file is kept as {store.DB_NAME}.damaged" if left else ""
+    return (
+        f"the index at {index_dir} was damaged ({problem}); went back to its last good copy:"
+        f" its {count} documents, kept at {when}, were indexed again{aside}"
+    )
+
+
+def _unusable(index_dir: Path) -> tuple[Path, str] | None:
+    """What to make the index again from, and the damage ("" for an earlier version), or None.
+
+    Raises IndexUnavailable when the index is damaged and no good copy is kept.
+    """
+    db = store.db_path(index_dir)
+    good = safekeeping.good_path(index_dir)
+    if not db.exists() and not good.exists():
+        return None  # no index yet
+    problem = safekeeping.damage(db)
+    if problem is None:
+        return None if store.version(db) in (store.SCHEMA_VERSION, None) else (db, "")
+    if safekeeping.damage(good) is not None:
+        raise store.IndexUnavailable(
+            f"the index at {index_dir} is damaged ({problem}) and has no good copy to go back "
+            "to: index the documents again"
+        )
+    return good, problem
+
+
+@contextmanager
+def _restoring(index_dir: Path) -> Iterator[Path]:
+    """An empty folder to build the new index in, held by this process alone (a lock on the
+    index folder itself, which leaves no file behind)."""
+    held = os.open(index_dir, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise store.IndexUnavailable(
+                f"the index at {index_dir} is being made again by another process: try later"
+            ) from None
+        folder = index_dir / RESTORING
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        os.close(held)
 
 
 @contextmanager
@@ -438,11 +568,11 @@ def _written(index_dir: Path) -> Iterator[None]:
         ) from None
 
 
-def rebuild_engine(config: Config) -> None:
+def rebuild_engine(config: Config, tokenizer: Tokenizer) -> None:
     """Rebuild the tantivy index from the stored tokens, nothing re-tokenized: for an index
     that is behind SQLite or cannot be read."""
     tantivy_engine.forget(config.index.path)
-    with _changing(config, create=False):
+    with _changing(config, tokenizer, create=False):
         pass
 
 
@@ -451,9 +581,9 @@ def _shown(source: Source) -> str:
     return source.key if source.key.startswith("/") else source.name
 
 
-def remove_document(config: Config, doc_id: int) -> str | None:
+def remove_document(config: Config, tokenizer: Tokenizer, doc_id: int) -> str | None:
     """Take one document out of the index; its name, or None when there was no such id."""
-    with _changing(config, create=False) as change:
+    with _changing(config, tokenizer, create=False) as change:
         name = store.document_name(change.conn, doc_id)
         if name is not None:
             change.delete(doc_id)

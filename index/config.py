@@ -32,7 +32,7 @@ class IndexConfig:
     user_dict: Path | None = None
     workers: int = 2
     engine: str = "auto"
-    # A copy of the SQLite file after each change, to go back to if the file is damaged.
+    # Each change's documents kept aside, to make the index again from if its file is damaged.
     keep_copy: bool = True
 
 

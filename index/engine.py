@@ -10,6 +10,7 @@ Both index each passage with its headline's words repeated `headline_weight` tim
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
 from index.config import IndexConfig, RankingConfig
@@ -34,6 +35,12 @@ class Engine(Protocol):
 
     def top(self, terms: list[str], limit: int) -> list[tuple[float, int]]:
         """The best `limit` passages for these words, as (score, passage id), best first."""
+        ...
+
+    def places(self, term: str, docs: Collection[int]) -> set[tuple[int, int]]:
+        """(document id, article ordinal) of each article of these documents that holds the
+        word, in a passage or its headline: the index needs no table of each article's words.
+        """
         ...
 
 

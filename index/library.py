@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from index import safekeeping, store
+from index import store
 from index.build import (
     BuildReport,
     Source,
@@ -14,6 +14,7 @@ from index.build import (
     rebuild_engine,
     remove_document,
     require_current,
+    restore,
 )
 from index.config import Config
 from index.search import Searcher, unreadable_as_unavailable
@@ -53,11 +54,11 @@ class Library:
             return Searcher.open(self.path, self.config, self.tokenizer)
         except EngineBehind as exc:
             log.warning("%s; rebuilding it from the stored tokens", exc)
-            rebuild_engine(self.config)
+            rebuild_engine(self.config, self.tokenizer)
             return Searcher.open(self.path, self.config, self.tokenizer)
 
     def _recover(self) -> None:
-        notice = safekeeping.recover(self.path)
+        notice = restore(self.config, self.tokenizer)
         if notice is not None:
             log.warning("%s", notice)
 
@@ -65,7 +66,7 @@ class Library:
         return index_sources(sources, self.config, self.tokenizer)
 
     def remove(self, doc_id: int) -> str | None:
-        return remove_document(self.config, doc_id)
+        return remove_document(self.config, self.tokenizer, doc_id)
 
     def generation(self) -> int:
         """Changes whenever anyone commits a change, `qabot index` in another process included."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import numpy as np
 from rank_bm25 import BM25L, BM25Okapi, BM25Plus
@@ -25,13 +25,19 @@ class MemoryEngine:
     name = "rank-bm25"
     exact = True  # its scores are the configured variant's, k1 and b
 
-    def __init__(self, passages: Iterable[tuple[int, list[str]]], ranking: RankingConfig) -> None:
+    def __init__(
+        self, passages: Iterable[tuple[int, int, int, list[str]]], ranking: RankingConfig
+    ) -> None:
+        """`passages` are (passage id, document id, article ordinal, ranked words)."""
         ids: list[int] = []
+        places: list[tuple[int, int]] = []
         corpus: list[list[str]] = []
-        for passage_id, tokens in passages:
+        for passage_id, doc_id, article, tokens in passages:
             ids.append(passage_id)
+            places.append((doc_id, article))
             corpus.append(tokens)
         self.ids = np.array(ids, dtype=np.int64)
+        self.places_of = np.array(places, dtype=np.int64).reshape(-1, 2)
         self.variant = ranking.variant
         self.bm25 = (
             _VARIANTS[ranking.variant](corpus, k1=ranking.k1, b=ranking.b) if corpus else None
@@ -102,3 +108,11 @@ class MemoryEngine:
             keep = np.arange(len(candidates))
         order = keep[np.lexsort((candidates[keep], -scores[keep]))]
         return [(float(scores[i]), int(self.ids[candidates[i]])) for i in order]
+
+    def places(self, term: str, docs: Collection[int]) -> set[tuple[int, int]]:
+        postings = self.postings.get(term)
+        if postings is None or not docs:
+            return set()
+        held = self.places_of[postings[0]]
+        inside = held[np.isin(held[:, 0], np.fromiter(docs, dtype=np.int64))]
+        return set(zip(inside[:, 0].tolist(), inside[:, 1].tolist(), strict=True))

@@ -118,6 +118,7 @@ class Searcher:
         self.tags = tokenizer.tags
         self._local = threading.local()
         conn = self._conn()
+        self.words = store.Words(conn)
         self.generation = store.generation(conn)  # of the index on disk this was opened at
         self.counts = store.counts(conn)
         rank = config.ranking
@@ -148,8 +149,8 @@ class Searcher:
                 engine = TantivyEngine(index_dir)
             else:
                 passages = (
-                    (pid, ranked_tokens(body, context, config.ranking))
-                    for pid, _, body, context in store.passage_tokens(conn)
+                    (p.id, p.doc_id, p.article, ranked_tokens(p.body, p.context, config.ranking))
+                    for p in store.passage_tokens(conn, store.Words(conn))
                 )
                 engine = MemoryEngine(passages, config.ranking)
         finally:
@@ -170,7 +171,7 @@ class Searcher:
             if doc is not None:
                 self._documents.move_to_end(doc_id)
                 return doc
-        doc = store.load_document(self._conn(), doc_id)
+        doc = store.load_document(self._conn(), self.words, doc_id)
         if doc is None:
             raise store.IndexUnavailable(f"document {doc_id} is gone from the index: reload it")
         with self._lock:
@@ -318,28 +319,44 @@ class Searcher:
         # A word the index has never seen weighs more than any it has.
         unseen = {t for t, w in weights.items() if w > math.log(self.engine.size + 1) + 1e-9}
         q = Question.make(folded, terms, words, weights, unseen, tok.specificity, self.tags)
-        hashes = {t: store.term_hash(t) for t in terms}
         probe = self._probe(terms, weights)
         hits = self.engine.top(probe, RERANK)
         # Candidates the engine scored by other BM25 settings, or by part of the question only,
         # are scored here from their stored word counts.
         rescore = not self.engine.exact or len(probe) < len(terms)
-        rows = store.passages(self._conn(), [pid for _, pid in hits])
+        rows = store.passages(self._conn(), self.words, [pid for _, pid in hits])
+        counted = {
+            pid: ({t: p.count(t) for t in terms}, {t: p.context.count(t) for t in terms})
+            for pid, p in rows.items()
+        }
+        held: dict[str, tuple[set[tuple[int, int]], set[int]]] = {}
+
+        def places(t: str) -> tuple[set[tuple[int, int]], set[int]]:
+            """The candidates' articles and documents that hold a word, asked once a word: of
+            the engine only for the documents whose candidates' articles do not show it."""
+            if t not in held:
+                shown = {
+                    (p.doc_id, p.article)
+                    for pid, p in rows.items()
+                    if counted[pid][0][t] or counted[pid][1][t]
+                }
+                unsure = {p.doc_id for p in rows.values() if (p.doc_id, p.article) not in shown}
+                articles = self.engine.places(t, unsure) | shown
+                held[t] = (articles, {d for d, _ in articles})
+            return held[t]
+
         lam = self.config.ranking.context_weight
         ranked = []
         for score, pid in hits:
             passage = rows.get(pid)
             if passage is None:  # removed since the engine was opened
                 continue
-            body = {t: passage.count(t) for t in terms}
-            head_counts = {t: passage.context.count(t) for t in terms}
+            body, head_counts = counted[pid]
             if rescore:
                 score = self._score(passage, body, head_counts, weights)
             bonus = covered = core = 0.0
-            article: memoryview | None = None
-            page: memoryview | None = None
             around: set[str] = set()  # the question's own words on the passage's page
-            for t, h in hashes.items():
+            for t in terms:
                 if body[t] or head_counts[t]:
                     covered += weights[t]
                     if t in q.core:
@@ -348,13 +365,12 @@ class Searcher:
                     continue
                 if t not in q.core:  # a cue or an answer type says nothing of the topic
                     continue
-                article = article or store.hash_table(passage.article_terms)
-                if store.holds(article, h):
+                articles, pages = places(t)
+                if (passage.doc_id, passage.article) in articles:
                     bonus += weights[t]
                     around.add(t)
                     continue
-                page = page or store.hash_table(passage.doc_terms)
-                if store.holds(page, h):
+                if passage.doc_id in pages:
                     bonus += weights[t] / 2
                     around.add(t)
             ranked.append(

@@ -1,83 +1,67 @@
-"""The index on disk: one SQLite file holding documents, their structure, offsets and tokens.
+"""The index on disk: one SQLite file holding documents, their structure, offsets and words.
 
-Tokens are stored so that opening an index never runs the tokenizer. Every update is one
-transaction, so an interrupted build leaves the previous index as it was. Searching reads only
-the rows a question needs (its candidate passages, the documents it quotes), so an archive of
-a million passages is served without holding it in memory.
+Words are stored so that opening an index never runs the tokenizer, and stored small: each word
+once, in `words`, and each passage's words as ids, deflated; document texts and their sentence
+offsets are deflated too. Nothing is stored that another table gives cheaply: which article or
+document holds a word is asked of the ranking engine's inverted index (`Engine.places`).
+Every update is one transaction, so an interrupted build leaves the previous index as it was.
+Searching reads only the rows a question needs (its candidate passages, the documents it
+quotes), so an archive of a million passages is served without holding it in memory.
 """
 
 from __future__ import annotations
 
-import bisect
+import json
 import os
 import sqlite3
+import threading
 import zlib
-from array import array
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from secrets import token_hex
+
+import numpy as np
 
 from index.document import ArticleInfo, ChunkInfo, Document, ParagraphInfo, SentenceInfo
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 DB_NAME = "index.sqlite"
+_LOOKUP_BATCH = 10_000  # words looked up in one statement (SQLite allows 32,766 parameters)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Every word once; passages hold their words as these ids (0, 1, 2 … in the order first seen).
+CREATE TABLE IF NOT EXISTS words (id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY,
     path TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     sha256 TEXT NOT NULL,
-    text TEXT NOT NULL
+    text BLOB NOT NULL,  -- UTF-8, deflated
+    layout BLOB NOT NULL  -- paragraphs and sentences as spans of the text (`_layout`)
 );
--- Apart from the text, so that ranking reads a document's words without paging through it.
-CREATE TABLE IF NOT EXISTS document_terms (
-    doc_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
-    terms BLOB NOT NULL
-);
+CREATE INDEX IF NOT EXISTS documents_by_hash ON documents(sha256);
 CREATE TABLE IF NOT EXISTS articles (
     doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL,
     title TEXT NOT NULL,
     subtitle TEXT NOT NULL,
-    terms BLOB NOT NULL,
     PRIMARY KEY (doc_id, ordinal)
 );
-CREATE TABLE IF NOT EXISTS paragraphs (
-    doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    article INTEGER NOT NULL,
-    ordinal INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    stop INTEGER NOT NULL,
-    section TEXT NOT NULL,
-    PRIMARY KEY (doc_id, article, ordinal)
-);
-CREATE TABLE IF NOT EXISTS sentences (
-    doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    article INTEGER NOT NULL,
-    paragraph INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    stop INTEGER NOT NULL,
-    tokens TEXT NOT NULL,
-    PRIMARY KEY (doc_id, ordinal)
-);
+-- A document's passages have consecutive ids, in the order of the text.
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
     article INTEGER NOT NULL,
     first INTEGER NOT NULL,
     last INTEGER NOT NULL,
-    context TEXT NOT NULL,
-    terms TEXT NOT NULL,
     length INTEGER NOT NULL,
     context_length INTEGER NOT NULL,
-    UNIQUE (doc_id, ordinal)
+    words BLOB NOT NULL  -- `pack_ids`: each sentence's word count, the headline's ids, the body's
 );
+CREATE INDEX IF NOT EXISTS chunks_of ON chunks(doc_id);
 -- Kept by triggers, so that opening an archive never counts a million rows.
 CREATE TABLE IF NOT EXISTS totals (
     id INTEGER PRIMARY KEY CHECK (id = 0),
@@ -106,6 +90,10 @@ END;
 
 class IndexUnavailable(Exception):
     """The index is missing, damaged or was built with other settings; the message says which."""
+
+
+class OtherVersion(IndexUnavailable):
+    """The index was made by another version of qabot; its documents can be indexed again."""
 
 
 @dataclass(frozen=True)
@@ -143,10 +131,13 @@ def connect(index_dir: Path, create: bool = False) -> sqlite3.Connection:
         if not read_only:
             conn.execute("PRAGMA journal_mode=DELETE" if fresh else "PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        if create:
+        version = _version(conn)
+        if create and version is None:
             conn.executescript(_SCHEMA)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        version = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            # Tells this index from another in the same folder (a restored backup, a new build).
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('instance', ?)", (token_hex(8),))
+            version = SCHEMA_VERSION
     except sqlite3.OperationalError as exc:
         conn.close()
         if create and not writable:
@@ -157,10 +148,32 @@ def connect(index_dir: Path, create: bool = False) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise IndexUnavailable(f"the index at {index_dir} is damaged ({exc})") from None
-    if version is None or version[0] != SCHEMA_VERSION:
+    if version != SCHEMA_VERSION:
         conn.close()
-        raise IndexUnavailable(f"the index at {index_dir} is from another version: index again")
+        raise OtherVersion(f"the index at {index_dir} is from another version: index again")
     return conn
+
+
+def _version(conn: sqlite3.Connection) -> str | None:
+    """The schema version, or None for a file with no tables yet."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    return row[0] if row else ""
+
+
+def version(path: Path) -> str | None:
+    """The schema version of an index file, or None where it cannot be read."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        return _version(conn)
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
@@ -206,90 +219,238 @@ def documents(conn: sqlite3.Connection) -> dict[str, StoredDocument]:
     return {row[1]: StoredDocument(*row) for row in rows}
 
 
+class Stored:
+    """The documents stored before a change, to compare its sources with.
+
+    For a few sources against a large archive (an upload, one new file), each is looked up by
+    key and by hash, so that the change does not read every document's row; otherwise all rows
+    are read at once. Either way documents stored by the change itself are not seen.
+    """
+
+    FEW = 8  # point look-ups cost about this many documents read at once
+
+    def __init__(self, conn: sqlite3.Connection, sources: Iterable[object] | None) -> None:
+        """`sources`: what the change will look up; None when it must see every document."""
+        self.conn = conn
+        count = counts(conn).documents
+        few = isinstance(sources, list) and len(sources) * self.FEW < count
+        self.everything = {} if few else documents(conn)
+        self._hashes = {doc.sha256: doc for doc in self.everything.values()}
+        self._before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM documents").fetchone()[0]
+        self._few = few
+
+    def at(self, key: str) -> StoredDocument | None:
+        if not self._few:
+            return self.everything.get(key)
+        return self._one("path", key)
+
+    def holding(self, sha256: str) -> StoredDocument | None:
+        if not self._few:
+            return self._hashes.get(sha256)
+        return self._one("sha256", sha256)
+
+    def _one(self, column: str, value: str) -> StoredDocument | None:
+        row = self.conn.execute(
+            f"SELECT id, path, name, sha256 FROM documents WHERE {column} = ? AND id <= ? LIMIT 1",
+            (value, self._before),
+        ).fetchone()
+        return StoredDocument(*row) if row else None
+
+
 def delete_document(conn: sqlite3.Connection, doc_id: int) -> None:
     conn.execute("DELETE FROM documents WHERE id=?", (doc_id,))
 
 
-def term_hash(word: str) -> int:
-    """A stable 32-bit hash of a word: two words of one document collide about once in a million."""
-    return zlib.crc32(word.encode("utf-8"))
+def deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)  # raw: no header or checksum per row
+    return packer.compress(data) + packer.flush()
 
 
-def _hashes(hashes: set[int]) -> bytes:
-    """The words of an article or a document as sorted hashes, tested by bisection (`holds`)."""
-    return array("I", sorted(hashes)).tobytes()
+def inflate(data: bytes) -> bytes:
+    return zlib.decompress(data, -15)
 
 
-def hash_table(hashes: bytes) -> memoryview:
-    """Stored hashes ready for `holds`: cast once when many words are looked up."""
-    return memoryview(hashes).cast("I")
+def pack_ids(ids: np.ndarray) -> bytes:
+    """Numbers below 2**32, deflated with their bytes grouped by weight.
+
+    A passage's word ids share their high bytes (mostly zeros), which then cost next to
+    nothing: 2.1 bytes a word at 100k passages, and unpacked in microseconds by numpy.
+    """
+    planes = np.ascontiguousarray(ids, dtype="<u4").view(np.uint8).reshape(-1, 4).T
+    return deflate(planes.tobytes())
 
 
-def holds(hashes: bytes | memoryview, word_hash: int) -> bool:
-    table = hashes if isinstance(hashes, memoryview) else hash_table(hashes)
-    i = bisect.bisect_left(table, word_hash)
-    return i < len(table) and table[i] == word_hash
+def unpack_ids(blob: bytes) -> np.ndarray:
+    planes = np.frombuffer(inflate(blob), dtype=np.uint8).reshape(4, -1)
+    return planes.T.copy().view("<u4").ravel()
 
 
-def _counts(tokens: list[str]) -> str:
-    """Each word of a passage with how often it occurs: " 人大:3 代表:1 "."""
-    return " " + " ".join(f"{t}:{n}" for t, n in Counter(tokens).items()) + " "
+def _layout(doc: Document) -> bytes:
+    """Paragraphs and sentences as numbers, packed like word ids; section headings as JSON.
+
+    (paragraphs, sentences, then article, ordinal, start, length of each paragraph, then
+    article, paragraph, start, length of each sentence), a zero byte, the headings: most
+    documents have none, and reading numbers this way costs a tenth of parsing JSON.
+    """
+    numbers = [len(doc.paragraphs), len(doc.sentences)]
+    for p in doc.paragraphs:
+        numbers += (p.article, p.ordinal, p.start, p.stop - p.start)
+    for s in doc.sentences:
+        numbers += (s.article, s.paragraph, s.start, s.stop - s.start)
+    sections = [p.section for p in doc.paragraphs]
+    headings = json.dumps(sections, ensure_ascii=False) if any(sections) else ""
+    packed = pack_ids(np.array(numbers, dtype=np.int64))
+    return len(packed).to_bytes(4, "little") + packed + headings.encode("utf-8")
+
+
+def _read_layout(blob: bytes) -> tuple[list[ParagraphInfo], list[tuple[int, int, int, int]]]:
+    """The paragraphs, and each sentence's (article, paragraph, start, stop)."""
+    size = int.from_bytes(blob[:4], "little")
+    numbers = unpack_ids(blob[4 : 4 + size]).tolist()
+    headings = blob[4 + size :]
+    count = numbers[0]
+    sections = json.loads(headings) if headings else [""] * count
+    paragraphs = [
+        ParagraphInfo(article, ordinal, start, start + length, section)
+        for (article, ordinal, start, length), section in zip(
+            _fours(numbers, 2, count), sections, strict=True
+        )
+    ]
+    sentences = [
+        (article, paragraph, start, start + length)
+        for article, paragraph, start, length in _fours(numbers, 2 + 4 * count, numbers[1])
+    ]
+    return paragraphs, sentences
+
+
+def _fours(numbers: list[int], at: int, count: int) -> Iterator[tuple[int, int, int, int]]:
+    items = iter(numbers[at : at + 4 * count])
+    return zip(items, items, items, items, strict=True)
+
+
+class Words:
+    """The vocabulary as a reader needs it: each word's id, each id's word; loaded at open.
+
+    Ids only grow (a word is never renumbered or dropped), so a reader that meets an id it
+    does not know reads the words added since.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._lock = threading.Lock()
+        self._ids: dict[str, int] = {}
+        self._words = np.empty(0, dtype=object)
+        self._refresh(conn)
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def _refresh(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            known = len(self._words)
+            added = [w for (w,) in conn.execute("SELECT word FROM words WHERE id >= ?", (known,))]
+            if added:
+                self._ids.update(zip(added, range(known, known + len(added)), strict=True))
+                self._words = np.concatenate([self._words, np.array(added, dtype=object)])
+
+    def id(self, word: str) -> int | None:
+        return self._ids.get(word)
+
+    def decode(self, ids: np.ndarray, conn: sqlite3.Connection) -> list[str]:
+        if len(ids) and int(ids.max()) >= len(self._words):
+            self._refresh(conn)
+            if int(ids.max()) >= len(self._words):
+                raise IndexUnavailable("the index names words it does not hold: index again")
+        return self._words[ids].tolist()  # type: ignore[no-any-return]
+
+
+class WordIds:
+    """Ids for the words a change stores: looked up as each document needs them, new ones added.
+
+    Only the words of the documents being stored are read, so adding one document to an
+    archive costs that document's words, not the archive's vocabulary.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.known: dict[str, int] = {}
+        self.next = conn.execute("SELECT COALESCE(MAX(id) + 1, 0) FROM words").fetchone()[0]
+        self.complete = self.next == 0  # an empty table: every word not seen here is new
+
+    def ids(self, words: list[str]) -> np.ndarray:
+        missing = [w for w in words if w not in self.known]
+        if missing and not self.complete:
+            for at in range(0, len(missing), _LOOKUP_BATCH):
+                batch = missing[at : at + _LOOKUP_BATCH]
+                marks = ",".join("?" * len(batch))
+                query = f"SELECT word, id FROM words WHERE word IN ({marks})"
+                self.known.update(self.conn.execute(query, batch))
+            missing = [w for w in missing if w not in self.known]
+        if missing:
+            new = range(self.next, self.next + len(missing))
+            self.conn.executemany("INSERT INTO words VALUES (?, ?)", zip(new, missing, strict=True))
+            self.known.update(zip(missing, new, strict=True))
+            self.next += len(missing)
+        return np.fromiter((self.known[w] for w in words), dtype=np.uint32, count=len(words))
+
+
+@dataclass(frozen=True)
+class PassageRows:
+    """One passage as a build worker makes it: its words as places in `Rows.words`."""
+
+    article: int
+    first: int
+    last: int
+    sentence_lengths: list[int]
+    context: list[int]
+    body: list[int]
 
 
 @dataclass(frozen=True)
 class Rows:
     """A parsed document as the rows that store it, made where it was tokenized.
 
-    A build makes them in its worker processes, so that the process writing SQLite only writes.
-    `ranked` is each passage's text for the ranking engine (see `engine.ranked_tokens`).
+    A build makes them in its worker processes, so that the process writing SQLite only gives
+    the words their ids and writes. `words` are the document's distinct words, which passages
+    name by place; `ranked` is each passage's text for the ranking engine
+    (see `engine.ranked_tokens`).
     """
 
-    document: tuple[str, str, str, str, bytes]
-    articles: list[tuple[int, str, str, bytes]]
-    paragraphs: list[tuple[int, int, int, int, str]]
-    sentences: list[tuple[int, int, int, int, int, str]]
-    chunks: list[tuple[int, int, int, int, str, str, int, int]]
+    document: tuple[str, str, str, bytes, bytes]
+    articles: list[tuple[int, str, str]]
+    words: list[str]
+    passages: list[PassageRows]
     ranked: list[str]
 
 
 def document_rows(doc: Document, rank: Callable[[list[str], list[str]], list[str]]) -> Rows:
     """`rank` turns a passage's words and its headline's into what the ranking engine indexes."""
-    bodies = [
-        [t for s in doc.sentences[c.first : c.last + 1] for t in s.tokens] for c in doc.chunks
-    ]
-    article_terms: list[set[str]] = [set() for _ in doc.articles]
-    for c, body in zip(doc.chunks, bodies, strict=True):
-        article_terms[doc.sentences[c.first].article].update(body, c.context)
-    hashed = {w: term_hash(w) for w in set().union(*article_terms)}
-    article_hashes = [{hashed[w] for w in terms} for terms in article_terms]
-    return Rows(
-        document=(doc.path, doc.name, doc.sha256, doc.text, _hashes(set(hashed.values()))),
-        articles=[
-            (i, a.title, a.subtitle, _hashes(h))
-            for i, (a, h) in enumerate(zip(doc.articles, article_hashes, strict=True))
-        ],
-        paragraphs=[(p.article, p.ordinal, p.start, p.stop, p.section) for p in doc.paragraphs],
-        sentences=[
-            (i, s.article, s.paragraph, s.start, s.stop, " ".join(s.tokens))
-            for i, s in enumerate(doc.sentences)
-        ],
-        chunks=[
-            (
-                i,
-                doc.sentences[c.first].article,
+    places: dict[str, int] = {}
+
+    def place(tokens: tuple[str, ...] | list[str]) -> list[int]:
+        return [places.setdefault(t, len(places)) for t in tokens]
+
+    passages, ranked = [], []
+    for c in doc.chunks:
+        sents = doc.sentences[c.first : c.last + 1]
+        body = [t for s in sents for t in s.tokens]
+        passages.append(
+            PassageRows(
+                sents[0].article,
                 c.first,
                 c.last,
-                " ".join(c.context),
-                _counts(body),
-                len(body),
-                len(c.context),
+                [len(s.tokens) for s in sents],
+                place(c.context),
+                place(body),
             )
-            for i, (c, body) in enumerate(zip(doc.chunks, bodies, strict=True))
-        ],
-        ranked=[
-            " ".join(rank(body, list(c.context)))
-            for c, body in zip(doc.chunks, bodies, strict=True)
-        ],
+        )
+        ranked.append(" ".join(rank(body, list(c.context))))
+    text = deflate(doc.text.encode("utf-8"))
+    return Rows(
+        document=(doc.path, doc.name, doc.sha256, text, _layout(doc)),
+        articles=[(i, a.title, a.subtitle) for i, a in enumerate(doc.articles)],
+        words=list(places),
+        passages=passages,
+        ranked=ranked,
     )
 
 
@@ -298,139 +459,153 @@ def next_passage_id(conn: sqlite3.Connection) -> int:
     return (row[0] if row else 0) + 1
 
 
-def insert_rows(conn: sqlite3.Connection, rows: Rows, first_id: int) -> tuple[int, list[int]]:
+def insert_rows(
+    conn: sqlite3.Connection, rows: Rows, word_ids: WordIds, first_id: int
+) -> tuple[int, list[int]]:
     """Store a document; its id and the ids of its passages (from `first_id` on), in order."""
-    *document, terms = rows.document
     cur = conn.execute(
-        "INSERT INTO documents (path, name, sha256, text) VALUES (?, ?, ?, ?)", document
+        "INSERT INTO documents (path, name, sha256, text, layout) VALUES (?, ?, ?, ?, ?)",
+        rows.document,
     )
     doc_id = cur.lastrowid
     assert doc_id is not None
-    conn.execute("INSERT INTO document_terms VALUES (?, ?)", (doc_id, terms))
     conn.executemany(
-        "INSERT INTO articles VALUES (?, ?, ?, ?, ?)", [(doc_id, *a) for a in rows.articles]
+        "INSERT INTO articles VALUES (?, ?, ?, ?)", [(doc_id, *a) for a in rows.articles]
     )
+    ids = word_ids.ids(rows.words)
+    passage_ids = list(range(first_id, first_id + len(rows.passages)))
     conn.executemany(
-        "INSERT INTO paragraphs VALUES (?, ?, ?, ?, ?, ?)", [(doc_id, *p) for p in rows.paragraphs]
+        "INSERT INTO chunks (id, doc_id, article, first, last, length, context_length, words)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                pid,
+                doc_id,
+                p.article,
+                p.first,
+                p.last,
+                len(p.body),
+                len(p.context),
+                pack_ids(np.concatenate([p.sentence_lengths, ids[p.context], ids[p.body]])),
+            )
+            for pid, p in zip(passage_ids, rows.passages, strict=True)
+        ],
     )
-    conn.executemany(
-        "INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(doc_id, *s) for s in rows.sentences],
-    )
-    ids = list(range(first_id, first_id + len(rows.chunks)))
-    conn.executemany(
-        "INSERT INTO chunks (id, doc_id, ordinal, article, first, last, context, terms, length,"
-        " context_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(pid, doc_id, *c) for pid, c in zip(ids, rows.chunks, strict=True)],
-    )
-    return doc_id, ids
+    return doc_id, passage_ids
 
 
-def load_document(conn: sqlite3.Connection, doc_id: int) -> Document | None:
-    """One document with its structure and tokens, or None when there is no such id."""
+def _parts(
+    first: int, last: int, context_length: int, blob: bytes
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A passage's stored words: its sentences' word counts, its headline's ids, its body's."""
+    packed = unpack_ids(blob)
+    n = last - first + 1
+    return packed[:n], packed[n : n + context_length], packed[n + context_length :]
+
+
+def load_document(conn: sqlite3.Connection, words: Words, doc_id: int) -> Document | None:
+    """One document with its structure and words, or None when there is no such id."""
     row = conn.execute(
-        "SELECT path, name, sha256, text FROM documents WHERE id=?", (doc_id,)
+        "SELECT path, name, sha256, text, layout FROM documents WHERE id=?", (doc_id,)
     ).fetchone()
     if row is None:
         return None
-    path, name, sha256, text = row
-    doc = Document(path, name, sha256, text, id=doc_id)
+    path, name, sha256, text, layout = row
+    doc = Document(path, name, sha256, inflate(text).decode("utf-8"), id=doc_id)
     doc.articles.extend(
         ArticleInfo(*r)
         for r in conn.execute(
             "SELECT title, subtitle FROM articles WHERE doc_id=? ORDER BY ordinal", (doc_id,)
         )
     )
-    doc.paragraphs.extend(
-        ParagraphInfo(*r)
-        for r in conn.execute(
-            "SELECT article, ordinal, start, stop, section FROM paragraphs WHERE doc_id=?"
-            " ORDER BY article, ordinal",
+    paragraphs, spans = _read_layout(layout)
+    doc.paragraphs.extend(paragraphs)
+    stored = [
+        (first, last, *_parts(first, last, context_length, blob))
+        for first, last, context_length, blob in conn.execute(
+            "SELECT first, last, context_length, words FROM chunks WHERE doc_id=? ORDER BY id",
             (doc_id,),
         )
-    )
-    doc.sentences.extend(
-        SentenceInfo(article, paragraph, start, stop, tuple(tokens.split()))
-        for article, paragraph, start, stop, tokens in conn.execute(
-            "SELECT article, paragraph, start, stop, tokens FROM sentences WHERE doc_id=?"
-            " ORDER BY ordinal",
-            (doc_id,),
-        )
-    )
-    doc.chunks.extend(
-        ChunkInfo(first, last, tuple(context.split()))
-        for first, last, context in conn.execute(
-            "SELECT first, last, context FROM chunks WHERE doc_id=? ORDER BY ordinal", (doc_id,)
-        )
-    )
+    ]
+    if not stored:
+        return doc
+    # One look-up of the whole document's words, then cut into sentences and headlines.
+    tokens = words.decode(np.concatenate([ids for *_, c, b in stored for ids in (c, b)]), conn)
+    at = 0
+    for first, last, lengths, context, _ in stored:
+        doc.chunks.append(ChunkInfo(first, last, tuple(tokens[at : at + len(context)])))
+        at += len(context)
+        for s, length in zip(range(first, last + 1), lengths.tolist(), strict=True):
+            doc.sentences.append(SentenceInfo(*spans[s], tuple(tokens[at : at + length])))
+            at += length
     return doc
 
 
 @dataclass(frozen=True)
 class Passage:
-    """A passage as ranking sees it: where it is, its words, and the words around it.
-
-    `terms` holds the body's words with their counts (see `_counts`); `article_terms` and
-    `doc_terms` hold the hashes of every word of its article and of its document (`holds`).
-    """
+    """A passage as ranking sees it: where it is, its words, and its headline's words."""
 
     id: int
     doc_id: int
-    ordinal: int
     article: int
     first: int
     last: int
     context: tuple[str, ...]
-    terms: str
     length: int
-    article_terms: bytes
-    doc_terms: bytes
+    body: list[int] = field(repr=False)  # word ids
+    words: Words = field(repr=False, compare=False)
 
     def count(self, word: str) -> int:
         """How often the word occurs in the passage's body."""
-        at = self.terms.find(f" {word}:")
-        if at < 0:
-            return 0
-        digits = at + len(word) + 2
-        return int(self.terms[digits : self.terms.index(" ", digits)])
+        word_id = self.words.id(word)
+        return 0 if word_id is None else self.body.count(word_id)
 
 
-def passages(conn: sqlite3.Connection, ids: list[int]) -> dict[int, Passage]:
+def passages(conn: sqlite3.Connection, words: Words, ids: list[int]) -> dict[int, Passage]:
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
+    rows = [
+        (pid, doc_id, article, first, last, length, *_parts(first, last, context_length, blob))
+        for pid, doc_id, article, first, last, length, context_length, blob in conn.execute(
+            "SELECT id, doc_id, article, first, last, length, context_length, words FROM chunks"
+            f" WHERE id IN ({marks})",
+            ids,
+        )
+    ]
+    if not rows:
+        return {}
+    headlines = words.decode(np.concatenate([row[7] for row in rows]), conn)
+    found = {}
+    at = 0
+    for pid, doc_id, article, first, last, length, _, context, body in rows:
+        headline = tuple(headlines[at : at + len(context)])
+        at += len(context)
+        found[pid] = Passage(
+            pid, doc_id, article, first, last, headline, length, body.tolist(), words
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    id: int
+    doc_id: int
+    article: int
+    body: list[str]
+    context: list[str]
+
+
+def passage_tokens(conn: sqlite3.Connection, words: Words) -> Iterator[StoredPassage]:
+    """Every passage with its words and its headline's, for the ranking engines."""
     rows = conn.execute(
-        "SELECT c.id, c.doc_id, c.ordinal, c.article, c.first, c.last, c.context, c.terms,"
-        " c.length, a.terms, d.terms FROM chunks c"
-        " JOIN articles a ON a.doc_id = c.doc_id AND a.ordinal = c.article"
-        f" JOIN document_terms d ON d.doc_id = c.doc_id WHERE c.id IN ({marks})",
-        ids,
+        "SELECT id, doc_id, article, first, last, context_length, words FROM chunks ORDER BY id"
     )
-    return {
-        pid: Passage(pid, doc_id, ordinal, article, first, last, tuple(context.split()), *rest)
-        for pid, doc_id, ordinal, article, first, last, context, *rest in rows
-    }
-
-
-def passage_tokens(conn: sqlite3.Connection) -> Iterator[tuple[int, int, list[str], list[str]]]:
-    """Every passage as (id, document id, body tokens, headline tokens), for ranking engines."""
-    sentences = conn.execute("SELECT doc_id, tokens FROM sentences ORDER BY doc_id, ordinal")
-    chunks = conn.cursor().execute(
-        "SELECT id, doc_id, first, last, context FROM chunks ORDER BY doc_id, ordinal"
-    )
-    tokens: list[str]
-    current, tokens = -1, []  # the document whose sentences are in `tokens`
-    pending = next(sentences, None)
-    for passage_id, doc_id, first, last, context in chunks:
-        if doc_id != current:
-            current, tokens = doc_id, []
-            while pending is not None and pending[0] < doc_id:
-                pending = next(sentences, None)
-            while pending is not None and pending[0] == doc_id:
-                tokens.append(pending[1])
-                pending = next(sentences, None)
-        body = " ".join(tokens[first : last + 1]).split()
-        yield passage_id, doc_id, body, context.split()
+    for pid, doc_id, article, first, last, context_length, blob in rows:
+        _, context, body = _parts(first, last, context_length, blob)
+        yield StoredPassage(
+            pid, doc_id, article, words.decode(body, conn), words.decode(context, conn)
+        )
 
 
 @dataclass(frozen=True)
@@ -469,8 +644,8 @@ def summaries(conn: sqlite3.Connection) -> list[tuple[int, str, int, int, list[s
 
 
 def document_text(conn: sqlite3.Connection, doc_id: int) -> str:
-    text: str = conn.execute("SELECT text FROM documents WHERE id=?", (doc_id,)).fetchone()[0]
-    return text
+    blob = conn.execute("SELECT text FROM documents WHERE id=?", (doc_id,)).fetchone()[0]
+    return inflate(blob).decode("utf-8")
 
 
 def document_name(conn: sqlite3.Connection, doc_id: int) -> str | None:

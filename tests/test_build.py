@@ -312,3 +312,33 @@ def test_totals_follow_additions_replacements_and_removals(
     finally:
         conn.close()
     assert counted[0] == 2 and kept == counted
+
+
+def test_one_upload_to_a_larger_index_is_compared_with_what_is_stored(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """A few sources against many documents are looked up one by one: same answers."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for n in range(20):
+        (docs / f"page-{n}.txt").write_text(f"第{n}号城堡有{n + 3}座塔楼。", encoding="utf-8")
+    cfg = _cfg(config, tmp_path)
+    update_index([docs], cfg, tokenizer, progress=False)
+    library = Library(cfg, tokenizer)
+    copy = (docs / "page-7.txt").read_bytes()
+    skipped = library.add([build.upload_source("copy.txt", copy)]).skipped
+    assert [(name, str(why)) for name, why in skipped] == [
+        ("copy.txt", "the same content as page-7.txt")
+    ]
+    first = library.add([build.upload_source("note.txt", "湖边灯塔高四十米。".encode())])
+    assert first.added == ["note.txt"]
+    again = library.add([build.upload_source("note.txt", "湖边灯塔高四十米。".encode())])
+    assert again.unchanged == ["note.txt"]
+    changed = library.add([build.upload_source("note.txt", "湖边灯塔高五十米。".encode())])
+    assert changed.replaced == ["note.txt"]
+    assert update_index([docs / "page-3.txt"], cfg, tokenizer, progress=False).unchanged == [
+        "page-3.txt"
+    ]
+    searcher = library.open()
+    assert searcher.document_count == 21
+    assert "五十米" in searcher.search("灯塔高多少米？").results[0].quote

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -12,23 +13,23 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot import service
-from index.build import update_index
+from index import safekeeping
+from index.build import update_index, upload_source
 from index.config import SAMPLES_DIR, Config
 from index.library import Library
-from index.safekeeping import GOOD_NAME, damage, keep_copy
+from index.safekeeping import GOOD_NAME, damage
 from index.search import Searcher
 from index.store import DB_NAME, IndexUnavailable
 from index.tokenize import Tokenizer
 
 from .bot_api_server import FakeTelegram
-from .processes import stop_cleanly
+from .conftest import CHANGZHI
 from .test_bot import TOKEN as TEST_TOKEN
 from .test_bot import _running, _settings
 
@@ -45,13 +46,9 @@ def built(tmp_path_factory: pytest.TempPathFactory, config: Config, tokenizer: T
     return index
 
 
-COPIED = 1_700_000_000  # when the good copy was made, as the log should say
-
-
 def _copy(built: Path, tmp_path: Path) -> Path:
     index = tmp_path / "index"
     shutil.copytree(built, index)
-    os.utime(index / GOOD_NAME, (COPIED, COPIED))
     return index
 
 
@@ -68,6 +65,14 @@ def _zero_pages(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[4096:] = bytes(len(data) - 4096)
     path.write_bytes(bytes(data))
+
+
+DAMAGES: dict[str, Callable[[Path], None]] = {
+    "truncated": _truncate,
+    "overwritten": _overwrite,
+    "pages wiped": _zero_pages,
+    "missing": Path.unlink,
+}
 
 
 CASTLE_QUESTION = "城堡有几座塔楼？"
@@ -87,20 +92,6 @@ def _castle(tmp_path: Path) -> Path:
     return folder
 
 
-DAMAGES: dict[str, Callable[[Path], None]] = {
-    "truncated": _truncate,
-    "overwritten": _overwrite,
-    "pages wiped": _zero_pages,
-    "missing": Path.unlink,
-}
-NAMED = {  # what the log says of each damage
-    "truncated": "it is truncated",
-    "overwritten": "not a SQLite file",
-    "pages wiped": "malformed",
-    "missing": "the file is missing",
-}
-
-
 @pytest.mark.parametrize("kind", DAMAGES)
 def test_a_damaged_index_goes_back_to_its_last_good_copy(
     kind: str,
@@ -116,123 +107,25 @@ def test_a_damaged_index_goes_back_to_its_last_good_copy(
     with caplog.at_level(logging.WARNING):
         library.check()
     assert "was damaged" in caplog.text and "last good copy" in caplog.text
-    assert NAMED[kind] in caplog.text
-    assert f"from {time.strftime('%Y-%m-%d %H:%M', time.localtime(COPIED))}" in caplog.text
-    assert ANSWER in _first_quote(library.open(), QUESTION)
+    assert ANSWER in library.open().search(QUESTION).results[0].quote
     assert (index / f"{DB_NAME}.damaged").exists() == (kind != "missing")
     # and it takes changes again
-    update_index([_castle(tmp_path)], library.config, tokenizer, progress=False)
-    assert CASTLE_ANSWER in _first_quote(library.open(), CASTLE_QUESTION)
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "castle.txt").write_text("湖边城堡有十二座塔楼。", encoding="utf-8")
+    update_index([more], library.config, tokenizer, progress=False)
+    assert "十二座塔楼" in library.open().search("城堡有几座塔楼？").results[0].quote
 
 
-@pytest.mark.parametrize("kind", DAMAGES)
-def test_indexing_into_a_damaged_index_goes_back_to_its_copy_first(
-    kind: str,
-    built: Path,
-    tmp_path: Path,
-    config: Config,
-    tokenizer: Tokenizer,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """`qabot index` checks the index before it writes: it adds to the last good copy, not to
-    the damaged file (nor to a new empty index in place of a missing one)."""
-    index = _copy(built, tmp_path)
-    DAMAGES[kind](index / DB_NAME)
-    cfg = config.with_index_path(index)
-    with caplog.at_level(logging.WARNING):
-        update_index([_castle(tmp_path)], cfg, tokenizer, progress=False)
-    assert "went back to its last good copy" in caplog.text
-    searcher = Library(cfg, tokenizer).open()
-    assert ANSWER in _first_quote(searcher, QUESTION)
-    assert CASTLE_ANSWER in _first_quote(searcher, CASTLE_QUESTION)
-
-
-def test_the_copy_follows_every_change(
+def test_without_a_good_copy_the_damage_is_named(
     built: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
 ) -> None:
-    """Damage after an addition, then after a removal, costs neither: a copy kept only at the
-    first build would bring back the index as it was then."""
     index = _copy(built, tmp_path)
-    library = Library(config.with_index_path(index), tokenizer)
-    update_index([_castle(tmp_path)], library.config, tokenizer, progress=False)
-    _truncate(index / DB_NAME)
-    library.check()
-    searcher = library.open()
-    assert CASTLE_ANSWER in _first_quote(searcher, CASTLE_QUESTION)
-    castle = next(s.id for s in searcher.sources() if s.name == "castle.txt")
-    assert library.remove(castle) == "castle.txt"
-    _overwrite(index / DB_NAME)
-    library.check()
-    assert "castle.txt" not in {s.name for s in library.open().sources()}
-
-
-def test_each_damage_is_found_and_named(built: Path, tmp_path: Path) -> None:
-    """A last page lost (the size still a whole number of pages), which SQLite's first reads
-    may not notice, by the header's page count; a header cut short by its length; wiped pages
-    by SQLite's first reads, of the metadata and of the totals."""
-    db = _copy(built, tmp_path) / DB_NAME
-    data = db.read_bytes()
-    page = int.from_bytes(data[16:18], "big")
-    os.truncate(db, len(data) - page)
-    assert damage(db) == f"it is truncated ({len(data) - page:,} of {len(data):,} bytes)"
-    db.write_bytes(data[:60])
-    assert damage(db) == "it is not a SQLite file: overwritten?"
-    db.write_bytes(data)
-    _zero_pages(db)
-    assert "malformed" in (damage(db) or "")
-    db.write_bytes(data)
-    conn = sqlite3.connect(db)
-    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'totals'").fetchone()
-    conn.close()
-    db.write_bytes(data[: (root - 1) * page] + bytes(page) + data[root * page :])
-    assert "malformed" in (damage(db) or ""), "the totals' page alone wiped"
-    db.write_bytes(data)
-    assert damage(db) is None
-
-
-def test_a_copy_that_cannot_be_made_leaves_the_previous_one(
-    built: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    index = _copy(built, tmp_path)
-    before = (index / GOOD_NAME).read_bytes()
-    conn = sqlite3.connect(index / DB_NAME)
-    conn.close()  # a backup from it fails, as one onto a full disk does
-    with caplog.at_level(logging.WARNING):
-        keep_copy(index, conn)
-    assert "could not keep a copy of the index (Cannot operate on a closed database" in caplog.text
-    assert (index / GOOD_NAME).read_bytes() == before
-    assert sorted(p.name for p in index.glob(f"{GOOD_NAME}*")) == [GOOD_NAME]
-
-
-@pytest.mark.parametrize("copy", ["missing", "damaged too"])
-def test_without_a_good_copy_the_damage_is_named(
-    copy: str, built: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
-) -> None:
-    index = _copy(built, tmp_path)
-    if copy == "missing":
-        (index / GOOD_NAME).unlink()
-    else:
-        _overwrite(index / GOOD_NAME)
+    (index / GOOD_NAME).unlink()
     _truncate(index / DB_NAME)
     library = Library(config.with_index_path(index), tokenizer)
     with pytest.raises(IndexUnavailable, match=r"truncated.*no good copy.*index the documents"):
         library.check()
-
-
-def test_the_damaged_files_log_is_set_aside_with_it(
-    built: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
-) -> None:
-    """Replayed onto the copy, the damaged file's write-ahead log would damage it too."""
-    index = _copy(built, tmp_path)
-    _overwrite(index / DB_NAME)
-    for suffix in ("-wal", "-shm"):
-        (index / f"{DB_NAME}{suffix}").write_bytes(b"left by the damaged file" * 100)
-    library = Library(config.with_index_path(index), tokenizer)
-    library.check()
-    names = {p.name for p in index.iterdir()}
-    assert {f"{DB_NAME}-wal.damaged", f"{DB_NAME}-shm.damaged"} <= names
-    assert not {f"{DB_NAME}-wal", f"{DB_NAME}-shm"} & names
-    assert ANSWER in _first_quote(library.open(), QUESTION)
 
 
 def _no_bigger_than(limit: int) -> Callable[[], None]:
@@ -322,6 +215,14 @@ def _upload_fails_and_answers_stay(tg: FakeTelegram, tmp_path: Path, why: str) -
     assert "castle" not in _ask(tg, tg.user(102, "Wang"), "城堡的第7座塔楼高多少米？")
 
 
+def _stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert TOKEN not in out and "Traceback" not in out
+    return out
+
+
 def test_the_bot_says_at_start_that_it_went_back_and_survives_a_full_disk(
     built: Path, tmp_path: Path
 ) -> None:
@@ -335,7 +236,7 @@ def test_the_bot_says_at_start_that_it_went_back_and_survives_a_full_disk(
             assert ANSWER in _ask(tg, tg.user(100, "Zhao"), QUESTION)
             _upload_fails_and_answers_stay(tg, tmp_path, "could not write the index")
         finally:
-            out = stop_cleanly(proc, TOKEN)
+            out = _stop(proc)
     assert "was damaged (it is truncated" in out and "went back to its last good copy" in out
 
 
@@ -366,7 +267,7 @@ def test_a_read_only_index_folder_answers_and_refuses_uploads_plainly(
             assert ANSWER in _ask(tg, tg.user(100, "Zhao"), QUESTION)
             _upload_fails_and_answers_stay(tg, tmp_path, "the folder is read-only")
         finally:
-            stop_cleanly(proc, TOKEN)
+            _stop(proc)
 
 
 async def test_an_index_damaged_under_the_running_bot_is_replaced_by_its_copy(
@@ -392,3 +293,166 @@ async def test_an_index_damaged_under_the_running_bot_is_replaced_by_its_copy(
     replies = {m["reply_to_message"]["message_id"]: m["text"] for m in tg.sent_messages(100)}
     assert ANSWER in replies[first] and ANSWER in replies[second]
     assert (index / f"{DB_NAME}.damaged").exists()
+
+
+def test_changes_since_the_first_build_come_back_after_damage(
+    built: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    index = _copy(built, tmp_path)
+    library = Library(config.with_index_path(index), tokenizer)
+    kept = (index / GOOD_NAME).stat().st_ino
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "castle.txt").write_text("湖边城堡有十二座塔楼。", encoding="utf-8")
+    update_index([more], library.config, tokenizer, progress=False)
+    changzhi = next(s.id for s in library.open().sources() if s.name == CHANGZHI)
+    library.remove(changzhi)
+    # Each change wrote its own documents into the kept file, not a new copy of everything.
+    assert (index / GOOD_NAME).stat().st_ino == kept
+    _overwrite(index / DB_NAME)
+    searcher = library.open()
+    assert "十二座塔楼" in searcher.search("城堡有几座塔楼？").results[0].quote
+    assert CHANGZHI not in {s.name for s in searcher.sources()}
+
+
+def test_a_change_the_kept_documents_missed_is_made_up_for_by_the_next(
+    built: Path,
+    tmp_path: Path,
+    config: Config,
+    tokenizer: Tokenizer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    index = _copy(built, tmp_path)
+    cfg = config.with_index_path(index)
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "castle.txt").write_text("湖边城堡有十二座塔楼。", encoding="utf-8")
+
+    def full_disk(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with monkeypatch.context() as patch, caplog.at_level(logging.WARNING):
+        patch.setattr(safekeeping, "_write", full_disk)
+        update_index([more], cfg, tokenizer, progress=False)
+    assert "could not keep the documents aside" in caplog.text
+    (more / "tower.txt").write_text("山顶古塔高四十米。", encoding="utf-8")
+    update_index([more], cfg, tokenizer, progress=False)
+    _truncate(index / DB_NAME)
+    searcher = Library(cfg, tokenizer).open()
+    assert "十二座塔楼" in searcher.search("城堡有几座塔楼？").results[0].quote
+    assert "四十米" in searcher.search("古塔高多少米？").results[0].quote
+
+
+def test_an_index_of_the_previous_version_is_made_again_from_its_documents(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Version 2 kept each document's text plain in `documents`: uploads are not lost."""
+    index = tmp_path / "index"
+    index.mkdir()
+    old = sqlite3.connect(index / DB_NAME)
+    old.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('schema', '2');"
+        "CREATE TABLE documents (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE,"
+        " name TEXT NOT NULL, sha256 TEXT NOT NULL, text TEXT NOT NULL);"
+    )
+    text = (SAMPLES_DIR / CHANGZHI).read_text(encoding="utf-8")
+    old.execute(
+        "INSERT INTO documents VALUES (1, ?, ?, ?, ?)",
+        ("upload:changzhi.txt", "changzhi.txt", hashlib.sha256(b"sent").hexdigest(), text),
+    )
+    old.commit()
+    old.close()
+    library = Library(config.with_index_path(index), tokenizer)
+    with caplog.at_level(logging.WARNING):
+        searcher = library.open()
+    assert "earlier version" in caplog.text
+    assert [s.name for s in searcher.sources()] == ["changzhi.txt"]
+    asked = "长治有多少名五级人大代表走进代表联络站？"
+    assert "8984名" in searcher.search(asked).results[0].quote
+    again = library.add([upload_source("changzhi.txt", b"sent")])
+    assert again.unchanged == ["changzhi.txt"], "its hash came along: the same upload is known"
+    _overwrite(index / DB_NAME)  # and its document is kept, in this version's form
+    assert "8984名" in library.open().search(asked).results[0].quote
+
+
+@pytest.mark.parametrize("kind", DAMAGES)
+def test_indexing_into_a_damaged_index_goes_back_to_its_copy_first(
+    kind: str,
+    built: Path,
+    tmp_path: Path,
+    config: Config,
+    tokenizer: Tokenizer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`qabot index` checks the index before it writes: it adds to the last good copy, not to
+    the damaged file (nor to a new empty index in place of a missing one)."""
+    index = _copy(built, tmp_path)
+    DAMAGES[kind](index / DB_NAME)
+    cfg = config.with_index_path(index)
+    with caplog.at_level(logging.WARNING):
+        update_index([_castle(tmp_path)], cfg, tokenizer, progress=False)
+    assert "went back to its last good copy" in caplog.text
+    searcher = Library(cfg, tokenizer).open()
+    assert ANSWER in _first_quote(searcher, QUESTION)
+    assert CASTLE_ANSWER in _first_quote(searcher, CASTLE_QUESTION)
+
+
+def test_the_copy_follows_every_change(
+    built: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """Damage after an addition, then after a removal, costs neither: a copy kept only at the
+    first build would bring back the index as it was then."""
+    index = _copy(built, tmp_path)
+    library = Library(config.with_index_path(index), tokenizer)
+    update_index([_castle(tmp_path)], library.config, tokenizer, progress=False)
+    _truncate(index / DB_NAME)
+    library.check()
+    searcher = library.open()
+    assert CASTLE_ANSWER in _first_quote(searcher, CASTLE_QUESTION)
+    castle = next(s.id for s in searcher.sources() if s.name == "castle.txt")
+    assert library.remove(castle) == "castle.txt"
+    _overwrite(index / DB_NAME)
+    library.check()
+    assert "castle.txt" not in {s.name for s in library.open().sources()}
+
+
+def test_each_damage_is_found_and_named(built: Path, tmp_path: Path) -> None:
+    """A last page lost (the size still a whole number of pages), which SQLite's first reads
+    may not notice, by the header's page count; a header cut short by its length; wiped pages
+    by SQLite's first reads, of the metadata and of the totals."""
+    db = _copy(built, tmp_path) / DB_NAME
+    data = db.read_bytes()
+    page = int.from_bytes(data[16:18], "big")
+    os.truncate(db, len(data) - page)
+    assert damage(db) == f"it is truncated ({len(data) - page:,} of {len(data):,} bytes)"
+    db.write_bytes(data[:60])
+    assert damage(db) == "it is not a SQLite file: overwritten?"
+    db.write_bytes(data)
+    _zero_pages(db)
+    assert "malformed" in (damage(db) or "")
+    db.write_bytes(data)
+    conn = sqlite3.connect(db)
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'totals'").fetchone()
+    conn.close()
+    db.write_bytes(data[: (root - 1) * page] + bytes(page) + data[root * page :])
+    assert "malformed" in (damage(db) or ""), "the totals' page alone wiped"
+    db.write_bytes(data)
+    assert damage(db) is None
+
+
+def test_the_damaged_files_log_is_set_aside_with_it(
+    built: Path, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """Replayed onto the copy, the damaged file's write-ahead log would damage it too."""
+    index = _copy(built, tmp_path)
+    _overwrite(index / DB_NAME)
+    for suffix in ("-wal", "-shm"):
+        (index / f"{DB_NAME}{suffix}").write_bytes(b"left by the damaged file" * 100)
+    library = Library(config.with_index_path(index), tokenizer)
+    library.check()
+    names = {p.name for p in index.iterdir()}
+    assert {f"{DB_NAME}-wal.damaged", f"{DB_NAME}-shm.damaged"} <= names
+    assert not {f"{DB_NAME}-wal", f"{DB_NAME}-shm"} & names
+    assert ANSWER in _first_quote(library.open(), QUESTION)
