@@ -12,6 +12,9 @@ from index.config import RankingConfig
 
 _VARIANTS = {"okapi": BM25Okapi, "plus": BM25Plus, "l": BM25L}
 
+# Comparisons (places × documents asked about) below which comparing each beats np.isin's sort.
+COMPARE_BELOW = 100_000
+
 
 class MemoryEngine:
     """rank-bm25's model (its IDF, lengths and parameters), scored a word at a time.
@@ -114,5 +117,11 @@ class MemoryEngine:
         if postings is None or not docs:
             return set()
         held = self.places_of[postings[0]]
-        inside = held[np.isin(held[:, 0], np.fromiter(docs, dtype=np.int64))]
+        wanted = np.fromiter(docs, dtype=np.int64)
+        # A question's candidates come from a few dozen documents: unless the word is in very
+        # many places, comparing with each is cheaper than np.isin's sorting.
+        if len(held) * len(wanted) < COMPARE_BELOW:
+            inside = held[(held[:, :1] == wanted).any(axis=1)]
+        else:
+            inside = held[np.isin(held[:, 0], wanted)]
         return set(zip(inside[:, 0].tolist(), inside[:, 1].tolist(), strict=True))

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from index import store, tantivy_engine
 from index.build import require_current
 from index.config import Config
@@ -325,8 +327,13 @@ class Searcher:
         # are scored here from their stored word counts.
         rescore = not self.engine.exact or len(probe) < len(terms)
         rows = store.passages(self._conn(), self.words, [pid for _, pid in hits])
+        # All the question's words counted in one step a passage: counting is most of the cost.
+        ids = np.array([-1 if (i := self.words.id(t)) is None else i for t in terms])
         counted = {
-            pid: ({t: p.count(t) for t in terms}, {t: p.context.count(t) for t in terms})
+            pid: (
+                dict(zip(terms, p.counts(ids), strict=True)),
+                {t: p.context.count(t) for t in terms},
+            )
             for pid, p in rows.items()
         }
         held: dict[str, tuple[set[tuple[int, int]], set[int]]] = {}

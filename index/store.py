@@ -552,13 +552,18 @@ class Passage:
     last: int
     context: tuple[str, ...]
     length: int
-    body: list[int] = field(repr=False)  # word ids
+    body: np.ndarray = field(repr=False)  # word ids
     words: Words = field(repr=False, compare=False)
 
     def count(self, word: str) -> int:
         """How often the word occurs in the passage's body."""
         word_id = self.words.id(word)
-        return 0 if word_id is None else self.body.count(word_id)
+        return 0 if word_id is None else int(np.count_nonzero(self.body == word_id))
+
+    def counts(self, word_ids: np.ndarray) -> list[int]:
+        """How often each of these words (by id, -1 for none) occurs in the body, at once."""
+        found: list[int] = (self.body[:, None] == word_ids).sum(axis=0).tolist()
+        return found
 
 
 def passages(conn: sqlite3.Connection, words: Words, ids: list[int]) -> dict[int, Passage]:
@@ -581,9 +586,7 @@ def passages(conn: sqlite3.Connection, words: Words, ids: list[int]) -> dict[int
     for pid, doc_id, article, first, last, length, _, context, body in rows:
         headline = tuple(headlines[at : at + len(context)])
         at += len(context)
-        found[pid] = Passage(
-            pid, doc_id, article, first, last, headline, length, body.tolist(), words
-        )
+        found[pid] = Passage(pid, doc_id, article, first, last, headline, length, body, words)
     return found
 
 
