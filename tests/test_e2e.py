@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -61,6 +61,28 @@ def running(tmp_path: Path) -> Iterator[tuple[FakeTelegram, subprocess.Popen[str
         finally:
             if proc.poll() is None:  # the test did not stop it: its output is checked here
                 stop_cleanly(proc, TOKEN)
+
+
+def _restartable(tg: FakeTelegram, tmp_path: Path) -> Callable[[], subprocess.Popen[str]]:
+    """Starts `qabot run` over the samples against the fake server, as often as asked, with
+    the same journal each time: a bot that is killed and started again."""
+    config = tmp_path / "qabot.toml"
+    config.write_text(
+        f'[telegram]\nbase_url = "{tg.base_url}"\nbase_file_url = "{tg.base_file_url}"\n',
+        encoding="utf-8",
+    )
+    index = _sample_index(tmp_path)
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "XDG_DATA_HOME": str(tmp_path)}
+    command = [sys.executable, "-m", "bot", "run", "--config", str(config), "--index",
+               str(index)]  # fmt: skip
+
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+            cwd=tmp_path,
+        )  # fmt: skip
+
+    return start
 
 
 def _replies(tg: FakeTelegram, chat_id: int) -> dict[int, dict]:
@@ -242,21 +264,7 @@ def test_killed_mid_burst_it_answers_every_question_after_a_restart(tmp_path: Pa
     and are answered once.
     """
     with FakeTelegram(token=TOKEN) as tg:
-        config = tmp_path / "qabot.toml"
-        config.write_text(
-            f'[telegram]\nbase_url = "{tg.base_url}"\nbase_file_url = "{tg.base_file_url}"\n',
-            encoding="utf-8",
-        )
-        index = _sample_index(tmp_path)
-        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "XDG_DATA_HOME": str(tmp_path)}
-        command = [sys.executable, "-m", "bot", "run", "--config", str(config), "--index",
-                   str(index)]  # fmt: skip
-
-        def start() -> subprocess.Popen[str]:
-            return subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                cwd=tmp_path,
-            )  # fmt: skip
+        start = _restartable(tg, tmp_path)
 
         users = [tg.user(300 + n, f"U{n}") for n in range(20)]
         chats = [tg.private_chat(u) for u in users]
@@ -293,21 +301,7 @@ def test_an_update_delivered_again_after_a_restart_is_not_answered_twice(tmp_pat
     """Telegram offers an update again when the bot's confirmation of it was lost; the
     journal remembers it was answered, so the user does not get the answer twice."""
     with FakeTelegram(token=TOKEN) as tg:
-        config = tmp_path / "qabot.toml"
-        config.write_text(
-            f'[telegram]\nbase_url = "{tg.base_url}"\nbase_file_url = "{tg.base_file_url}"\n',
-            encoding="utf-8",
-        )
-        index = _sample_index(tmp_path)
-        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "XDG_DATA_HOME": str(tmp_path)}
-        command = [sys.executable, "-m", "bot", "run", "--config", str(config), "--index",
-                   str(index)]  # fmt: skip
-
-        def start() -> subprocess.Popen[str]:
-            return subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                cwd=tmp_path,
-            )  # fmt: skip
+        start = _restartable(tg, tmp_path)
 
         user = tg.user(400, "Li")
         chat = tg.private_chat(user)
