@@ -18,7 +18,13 @@ from typing import TextIO
 
 from bot.app import build_application, run, setup_logging
 from bot.config import TOKEN_ENV, Settings, load_settings
-from bot.format import answer_html, example_question, html_to_terminal, small_talk_html
+from bot.format import (
+    answer_html,
+    example_question,
+    headlines,
+    html_to_terminal,
+    small_talk_html,
+)
 from bot.i18n import Texts, from_locale, texts
 from index.build import is_current, update_index
 from index.config import SAMPLES_DIR, Config, ConfigError, default_index_dir
@@ -214,7 +220,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) 
 
 
 def _titles(searcher: Searcher) -> list[str]:
-    return [title for s in searcher.sources() for title in s.titles]
+    return headlines(searcher.sources())
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) -> int:

@@ -13,7 +13,14 @@ from dataclasses import replace
 
 from bot.i18n import ENGLISH, Texts, texts
 from index.chunk import sentence_spans
-from index.search import EMPTY_QUESTION, NO_DOCUMENTS, NO_WORDS, Answer, Result
+from index.search import (
+    EMPTY_QUESTION,
+    NO_DOCUMENTS,
+    NO_WORDS,
+    Answer,
+    DocumentSummary,
+    Result,
+)
 from index.smalltalk import ABILITIES, ACKNOWLEDGED, GOODBYE, GREETING, IDENTITY, THANKS
 
 MESSAGE_LIMIT = 4096
@@ -141,6 +148,11 @@ def answer_html(
             break
         message = longer
     return message
+
+
+def headlines(sources: list[DocumentSummary]) -> list[str]:
+    """The indexed documents' article headlines, in order."""
+    return [title for source in sources for title in source.titles]
 
 
 def example_question(titles: list[str], t: Texts) -> str:

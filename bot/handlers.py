@@ -46,6 +46,7 @@ from bot.format import (
     answer_html,
     example_question,
     fitted,
+    headlines,
     result_html,
     small_talk_html,
     source_line,
@@ -204,7 +205,7 @@ async def _no_answer_help(
     state: BotState, answer: Answer, t: Texts, understood: str | None = None
 ) -> str:
     sources = await state.service.sources()
-    titles = [title for s in sources for title in s.titles][:3]
+    titles = headlines(sources)[:3]
     lines = [answer_html(answer, t=t, understood=understood)]
     if titles:
         about = "、".join(f"「{html.escape(title)}」" for title in titles)
@@ -222,7 +223,7 @@ async def _no_answer_help(
 async def _example(state: BotState, t: Texts) -> str:
     """A question to try, made of an indexed headline."""
     sources = await state.service.sources()
-    return example_question([title for s in sources for title in s.titles], t)
+    return example_question(headlines(sources), t)
 
 
 async def _with_typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int, work: Awaitable[T]) -> T:
@@ -361,7 +362,7 @@ async def on_start(
 ) -> None:
     t = state.texts(update, message.text)
     sources = await state.service.sources()
-    titles = [title for s in sources for title in s.titles][:3]
+    titles = headlines(sources)[:3]
     lines = [
         t._(
             "I answer questions about a collection of documents by quoting the passages that "

@@ -187,8 +187,9 @@ class Reader:
         new = self.words(fragment)
         if not new:
             return Understood(before)
-        then = _TIME.search(fold(before))
-        if _TIME.fullmatch(fold(fragment)) and then and len(fold(before)) == len(before):
+        folded = fold(before)
+        then = _TIME.search(folded)
+        if _TIME.fullmatch(fold(fragment)) and then and len(folded) == len(before):
             return Understood(before[: then.start()] + fragment + before[then.end() :])
         kinds = {w.kind for w in new} & {"PLACE", "PERSON", "BODY"}
         for kind in ("PERSON", "PLACE", "BODY"):
