@@ -63,7 +63,10 @@ SENTENCE_FEATURES = (
     "s_person",  # a title or office, for a question that asks who
     "s_focus",  # share of the character pairs around the question word (什么, 哪里) in it
 )
-TOP_FEATURES = ("s_best",)  # the best sentence's model score, added to its passage's
+TOP_FEATURES = (
+    "s_best",  # the best sentence's model score, added to its passage's
+    "s_best_type",  # a thing of the asked type in the best sentence
+)
 
 
 @dataclass(frozen=True)

@@ -437,10 +437,7 @@ class Searcher:
         cand = Candidate(
             passage, doc, features, on_page, frozenset(passage.context), local, facts, {}, {}
         )
-        inside = range(passage.first, passage.last + 1)
-        best = max(inside, key=lambda s: (cand.sentence_score(self.model, q, s), -s))
-        cand.best = best
-        cand.score = self.model.passage_score([*features, cand.sentence_score(self.model, q, best)])
+        cand.score = self.model.passage_score([*features, *cand.top(self.model, q)])
         return cand
 
     def _probe(self, terms: list[str], weights: dict[str, float]) -> list[str]:
@@ -600,6 +597,7 @@ class Candidate:
     _scores: dict[int, float]
     best: int = 0
     score: float = 0.0
+    _scored_by: Model | None = None
 
     def sentence_features(self, q: Question, s: int) -> list[float]:
         x = self._features.get(s)
@@ -609,7 +607,18 @@ class Candidate:
             )
         return x
 
+    def top(self, model: Model, q: Question) -> list[float]:
+        """TOP_FEATURES: what the passage's best sentence adds to the passage's own."""
+        inside = range(self.passage.first, self.passage.last + 1)
+        self.best = max(inside, key=lambda s: (self.sentence_score(model, q, s), -s))
+        x = self.sentence_features(q, self.best)
+        return [self.sentence_score(model, q, self.best), x[SENTENCE_FEATURES.index("s_type")]]
+
     def sentence_score(self, model: Model, q: Question, s: int) -> float:
+        """Kept for the model that scored it; another model (a fit in progress) scores anew."""
+        if model is not self._scored_by:
+            self._scores.clear()
+            self._scored_by = model
         score = self._scores.get(s)
         if score is None:
             score = self._scores[s] = model.sentence_score(self.sentence_features(q, s))

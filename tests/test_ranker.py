@@ -76,6 +76,25 @@ def test_off_topic_questions_are_withheld_by_the_confidence(
     assert Searcher.open(index_dir, anything, tokenizer).search(question).results
 
 
+def test_a_passage_whose_best_sentence_holds_the_asked_kind_comes_first(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """新润喜 is named alike in the passage where he speaks and in the one that gives his
+    offices; a question asking his office wants the second. Without the best sentence's
+    answer type (s_best_type) in the passage order, the first wins by its BM25 place."""
+    index_dir = samples_index(tmp_path, config, tokenizer)
+    question = "新润喜担任什么职务？"
+    first = Searcher.open(index_dir, config, tokenizer).search(question).results[0]
+    assert "副市长、市公安局局长新润喜" in first.highlight
+    data = json.loads(DEFAULT_WEIGHTS.read_text(encoding="utf-8"))
+    data["passage"]["s_best_type"] = 0.0
+    blind = tmp_path / "blind.json"
+    blind.write_text(json.dumps(data), encoding="utf-8")
+    without = replace(config, search=replace(config.search, model=blind))
+    first = Searcher.open(index_dir, without, tokenizer).search(question).results[0]
+    assert "市公安局局长" not in first.quote
+
+
 def test_a_floor_of_one_withholds_every_answer(
     tmp_path: Path, config: Config, tokenizer: Tokenizer
 ) -> None:

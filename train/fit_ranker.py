@@ -165,12 +165,8 @@ def passage_groups(shortlists: Shortlists, model: Model) -> Groups:
         rows, labels = [], []
         for c in cands:
             sents = c.doc.sentences
-            scores = [
-                model.sentence_score(c.sentence_features(q, s))
-                for s in range(c.passage.first, c.passage.last + 1)
-            ]
             text = c.doc.text[sents[c.passage.first].start : sents[c.passage.last].stop]
-            rows.append([*c.features, max(scores)])
+            rows.append([*c.features, *c.top(model, q)])
             labels.append(c.doc.name == g.doc and _holds(text, g))
         y = np.array(labels, float)
         if 0 < y.sum() < len(y):
