@@ -84,6 +84,8 @@ class Question:
     unknown: frozenset[str]  # words no passage of the index holds
     specific: dict[str, float]  # each own word's rarity in Chinese at large
     tags: Mapping[str, str]  # words' parts of speech, to tell places and people
+    folded: str = ""  # the question's text, folded
+    names: frozenset[str] = frozenset()  # own words that name a place or a person
 
     @classmethod
     def make(
@@ -111,6 +113,8 @@ class Question:
             frozenset(unknown),
             {t: specificity(t) for t in core},
             tags,
+            folded,
+            frozenset(t for t in core if _is_name(t, tags, specificity(t))),
         )
 
     def share(self, found: AbstractSet[str]) -> float:
@@ -128,6 +132,13 @@ class Question:
         return max((v for t, v in self.specific.items() if t not in found), default=0.0) / (
             max(self.specific.values(), default=0.0) or 1.0
         )
+
+    def lost_names(self, found: set[str]) -> float:
+        """The share of the question's names (a city, a person) not found: a quote about 长治
+        does not answer a question about 晋中, however much else matches."""
+        if not self.names:
+            return 0.0
+        return len(self.names - found) / len(self.names)
 
     def missing(self, found: set[str]) -> float:
         """The weight of the heaviest own word not found, over the heaviest own word's."""
@@ -204,6 +215,17 @@ class Facts:
                 found = tuple(t for t in self.tokens if _is_type(t, kind, self.tags))
             self._kinds[kind] = found
         return found
+
+
+NAME_RARITY = 9.5  # 长治 13.3, 山西 10.0, 北京市 9.8; 城市 7.8, 地区 7.3, 国家 6.6
+
+
+def _is_name(token: str, tags: Mapping[str, str], rarity: float) -> bool:
+    """A place of jieba's dictionary, or a word shaped like a place, that is rare enough in
+    Chinese at large to name one place."""
+    if len(token) < 2 or rarity < NAME_RARITY:
+        return False
+    return tags.get(token, "").startswith("ns") or token.endswith(_PLACE_END)
 
 
 def _is_type(token: str, asked: str, tags: Mapping[str, str]) -> bool:

@@ -31,6 +31,9 @@ CONFIDENCE_FEATURES = (
     "g_page",  # ... in the quote, headline, article or page
     "g_missing",  # the rarest own word found nowhere there, against the rarest own word
     "words",  # log of the number of the question's own words
+    "s_focus",  # share of the character pairs around the question word in the highlighted sentence
+    "no_short",  # the question asks how many or when, and the sentence holds no short answer
+    "lost_name",  # share of the question's places and people found nowhere in the quote's page
 )
 
 

@@ -33,7 +33,7 @@ from index.features import (
 from index.memory_engine import MemoryEngine
 from index.quote import span_text
 from index.ranker import DEFAULT_WEIGHTS, Model
-from index.short import short_answer
+from index.short import asked_kind, short_answer
 from index.tantivy_engine import TantivyEngine
 from index.tokenize import Tokenizer, fold
 
@@ -525,6 +525,8 @@ class Searcher:
             return None
         x = cand.sentence_features(q, best)
         around = matched | cand.on_page
+        highlight = span_text(doc, best, best)
+        title = doc.articles[article].title
         evidence = (
             cand.score,
             cand.score - following if following is not None else MARGIN_ALONE,
@@ -540,14 +542,18 @@ class Searcher:
             q.specific_share(around),
             q.specific_missing(around),
             math.log1p(len(q.core)),
+            x[SENTENCE_FEATURES.index("s_focus")],
+            float(
+                bool(asked_kind(q.folded)) and short_answer(q.folded, highlight, q.weights) is None
+            ),
+            q.lost_names(around),
         )
         confidence = model.probability(list(evidence))
-        title = doc.articles[article].title
         return Result(
             doc=doc.name,
             title=title,
             quote=span_text(doc, lo, hi),
-            highlight=span_text(doc, best, best),
+            highlight=highlight,
             score=round(float(cand.score), 4),
             paragraph=sents[best].paragraph,
             doc_id=chunk.doc_id,

@@ -86,13 +86,41 @@ def test_a_passage_whose_best_sentence_holds_the_asked_kind_comes_first(
     question = "新润喜担任什么职务？"
     first = Searcher.open(index_dir, config, tokenizer).search(question).results[0]
     assert "副市长、市公安局局长新润喜" in first.highlight
-    data = json.loads(DEFAULT_WEIGHTS.read_text(encoding="utf-8"))
-    data["passage"]["s_best_type"] = 0.0
-    blind = tmp_path / "blind.json"
-    blind.write_text(json.dumps(data), encoding="utf-8")
+    blind = _without(tmp_path, "passage", "s_best_type")
     without = replace(config, search=replace(config.search, model=blind))
     first = Searcher.open(index_dir, without, tokenizer).search(question).results[0]
     assert "市公安局局长" not in first.quote
+
+
+def _without(tmp_path: Path, section: str, feature: str) -> Path:
+    """The shipped weights with one feature weighing nothing."""
+    data = json.loads(DEFAULT_WEIGHTS.read_text(encoding="utf-8"))
+    data[section][feature] = 0.0
+    out = tmp_path / f"without-{feature}.json"
+    out.write_text(json.dumps(data), encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize(
+    ("feature", "question"),
+    [
+        # The page that counts visitors and liaison stations is 长治's, and never names 朔州 or 阳泉.
+        ("lost_name", "朔州市2025年接待游客多少人次？"),
+        ("lost_name", "阳泉市的代表联络站一共有多少个？"),
+        # The best sentence holds no amount beside the question's words.
+        ("no_short", "晋中市2025年粮食产量是多少？"),
+    ],
+)
+def test_the_confidence_withholds_what_the_page_does_not_say(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer, feature: str, question: str
+) -> None:
+    """Withheld at the default floor; with the one feature that tells weighing nothing, quoted."""
+    index_dir = samples_index(tmp_path, config, tokenizer)
+    assert Searcher.open(index_dir, config, tokenizer).search(question).results == []
+    blind = replace(
+        config, search=replace(config.search, model=_without(tmp_path, "confidence", feature))
+    )
+    assert Searcher.open(index_dir, blind, tokenizer).search(question).results
 
 
 def test_a_floor_of_one_withholds_every_answer(
