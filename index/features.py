@@ -179,6 +179,7 @@ def _bigrams(tokens: Sequence[str]) -> frozenset[str]:
 
 
 KINDS = ("date", "count", "place", "person")  # each with a feature of its own
+_NONE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -258,41 +259,46 @@ def sentence_features(
     tokens = sent.tokens
     mine = facts(s)
     present = mine.words
-    w = q.weights
+    before = facts(s - 1).words if s > 0 and sents[s - 1].article == sent.article else _NONE
+    after = (
+        facts(s + 1).words if s + 1 < len(sents) and sents[s + 1].article == sent.article else _NONE
+    )
     core_words = q.core
-    coverage = core = local_value = 0.0
-    for t in q.terms:
+    coverage = core = local_value = topic_only = neighbours = 0.0
+    repeated = 0  # the sentence's tokens that are the question's words
+    # One pass over the question's few words, not over the sentence's many.
+    for t, weight in q.weights.items():
         if t in present:
-            weight = w[t]
             coverage += weight
             if t in core_words:
                 core += weight
             if t not in topic:
                 local_value += weight * local.get(t, 1.0)
+            if t[0] != "#":
+                repeated += tokens.count(t)
+        else:
+            if t in topic:
+                topic_only += weight
+            if t in before or t in after:
+                neighbours += weight
     total = q.total
-    topic_only = sum(w[t] for t in topic.intersection(w) if t not in present) / total
     shared = len(q.bigrams & mine.bigrams) / len(q.bigrams) if q.bigrams else 0.0
     focus = len(q.focus & mine.bigrams) / len(q.focus) if q.focus else 0.0
     typed = 0.0
     if q.asked:
+        w = q.weights
         typed = float(any(t not in w for t in mine.of_kind(q.asked)))
-    new = mine.plain - sum(1 for t in tokens if t in w and t[0] != "#")
-    around: set[str] = set()
-    for n in (s - 1, s + 1):
-        if 0 <= n < len(sents) and sents[n].article == sent.article:
-            around |= facts(n).words
-    neighbours = sum(w[t] for t in around.intersection(w) if t not in present) / total
     first = float(s == 0 or sents[s - 1].paragraph != sent.paragraph)
     return [
         coverage / total,
         core / q.core_total,
         local_value / total,
-        topic_only,
+        topic_only / total,
         shared,
         typed,
-        math.log1p(new),
+        math.log1p(mine.plain - repeated),
         math.log1p(len(tokens)),
-        neighbours,
+        neighbours / total,
         first,
         *(typed if q.asked == kind else 0.0 for kind in KINDS),
         focus,

@@ -37,7 +37,7 @@ from index.short import asked_kind, short_answer
 from index.tantivy_engine import TantivyEngine
 from index.tokenize import Tokenizer, fold
 
-RERANK = 50  # passages the engine returns, re-ranked with their article and document context
+RERANK = 30  # passages the engine returns, re-ranked with their article and document context
 CANDIDATES = 30  # of those, the best that may be quoted
 SHORTLIST = 4  # of those, the best that the model reads sentence by sentence and reorders
 MARGIN_ALONE = 5.0  # the margin of a candidate with none after it
@@ -327,14 +327,16 @@ class Searcher:
         # are scored here from their stored word counts.
         rescore = not self.engine.exact or len(probe) < len(terms)
         rows = store.passages(self._conn(), self.words, [pid for _, pid in hits])
-        # All the question's words counted in one step a passage: counting is most of the cost.
+        # All the question's words counted in all the passages in one step: counting is most
+        # of the cost.
         ids = np.array([-1 if (i := self.words.id(t)) is None else i for t in terms])
+        found = store.count_in(list(rows.values()), ids)
         counted = {
             pid: (
-                dict(zip(terms, p.counts(ids), strict=True)),
+                dict(zip(terms, row, strict=True)),
                 {t: p.context.count(t) for t in terms},
             )
-            for pid, p in rows.items()
+            for (pid, p), row in zip(rows.items(), found, strict=True)
         }
         held: dict[str, tuple[set[tuple[int, int]], set[int]]] = {}
 

@@ -553,17 +553,19 @@ class Passage:
     context: tuple[str, ...]
     length: int
     body: np.ndarray = field(repr=False)  # word ids
-    words: Words = field(repr=False, compare=False)
 
-    def count(self, word: str) -> int:
-        """How often the word occurs in the passage's body."""
-        word_id = self.words.id(word)
-        return 0 if word_id is None else int(np.count_nonzero(self.body == word_id))
 
-    def counts(self, word_ids: np.ndarray) -> list[int]:
-        """How often each of these words (by id, -1 for none) occurs in the body, at once."""
-        found: list[int] = (self.body[:, None] == word_ids).sum(axis=0).tolist()
-        return found
+def count_in(passages: list[Passage], word_ids: np.ndarray) -> list[list[int]]:
+    """How often each of these words (by id, -1 for none) occurs in each passage's body: one
+    comparison over all the bodies end to end, then the running totals at each body's ends."""
+    if not passages:
+        return []
+    bodies = np.concatenate([p.body for p in passages])
+    ends = np.cumsum([len(p.body) for p in passages])
+    totals = np.zeros((len(bodies) + 1, len(word_ids)), dtype=np.int64)
+    np.cumsum(bodies[:, None] == word_ids, axis=0, out=totals[1:])
+    found: list[list[int]] = (totals[ends] - totals[np.concatenate([[0], ends[:-1]])]).tolist()
+    return found
 
 
 def passages(conn: sqlite3.Connection, words: Words, ids: list[int]) -> dict[int, Passage]:
@@ -586,7 +588,7 @@ def passages(conn: sqlite3.Connection, words: Words, ids: list[int]) -> dict[int
     for pid, doc_id, article, first, last, length, _, context, body in rows:
         headline = tuple(headlines[at : at + len(context)])
         at += len(context)
-        found[pid] = Passage(pid, doc_id, article, first, last, headline, length, body, words)
+        found[pid] = Passage(pid, doc_id, article, first, last, headline, length, body)
     return found
 
 

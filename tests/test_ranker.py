@@ -104,7 +104,7 @@ def _without(tmp_path: Path, section: str, feature: str) -> Path:
 @pytest.mark.parametrize(
     ("feature", "question"),
     [
-        # The page that counts visitors and liaison stations is 长治's, and never names 朔州 or 阳泉.
+        # No page names 朔州 or 阳泉: the passages that match are about 长治 and 晋中.
         ("lost_name", "朔州市2025年接待游客多少人次？"),
         ("lost_name", "阳泉市的代表联络站一共有多少个？"),
         # The best sentence holds no amount beside the question's words.

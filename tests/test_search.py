@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import opencc
 import pytest
 
@@ -11,6 +12,7 @@ from index.build import update_index
 from index.config import Config
 from index.quote import span_text
 from index.search import Searcher
+from index.store import Passage, count_in
 from index.tokenize import Tokenizer
 
 from .conftest import CHANGZHI, ENGINES, JINZHONG, index_texts, with_engine
@@ -148,3 +150,12 @@ def test_sources_list_documents_and_headlines(sample_searcher: Searcher) -> None
     sources = {s.name: s for s in sample_searcher.sources()}
     assert sources[JINZHONG].articles == 6 and sources[CHANGZHI].articles == 1
     assert "中共晋中市委组织部公示" in sources[JINZHONG].titles
+
+
+def test_question_words_are_counted_in_every_passage_at_once() -> None:
+    """The counts behind every candidate's score: an empty passage among others (a headline
+    alone) counts nothing and shifts nothing."""
+    bodies = [[7, 8, 8], [], [8, 9], [9]]
+    passages = [Passage(n, 1, 0, n, n, (), len(b), np.array(b)) for n, b in enumerate(bodies)]
+    assert count_in(passages, np.array([8, 9, -1])) == [[2, 0, 0], [0, 0, 0], [1, 1, 0], [0, 1, 0]]
+    assert count_in([], np.array([8])) == []
