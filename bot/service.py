@@ -237,7 +237,8 @@ class AnswerService:
 
     async def reload(self) -> Searcher:
         """Open the index again from disk; questions in flight finish on the old one."""
-        fresh = await self._run(self.library.open)
+        previous = self._searcher
+        fresh = await self._run(lambda: self.library.open(previous))
         self._searcher = fresh
         self.generation += 1
         return fresh

@@ -47,15 +47,17 @@ class Library:
         finally:
             conn.close()
 
-    def open(self) -> Searcher:
-        """The index as it is now; a tantivy index left behind by a cut-off build is rebuilt."""
+    def open(self, previous: Searcher | None = None) -> Searcher:
+        """The index as it is now; a tantivy index left behind by a cut-off build is rebuilt.
+
+        `previous`, the searcher this one replaces, lends what is still good of it."""
         self._recover()
         try:
-            return Searcher.open(self.path, self.config, self.tokenizer)
+            return Searcher.open(self.path, self.config, self.tokenizer, previous)
         except EngineBehind as exc:
             log.warning("%s; rebuilding it from the stored tokens", exc)
             rebuild_engine(self.config, self.tokenizer)
-            return Searcher.open(self.path, self.config, self.tokenizer)
+            return Searcher.open(self.path, self.config, self.tokenizer, previous)
 
     def _recover(self) -> None:
         notice = restore(self.config, self.tokenizer)

@@ -109,7 +109,12 @@ class Searcher:
     """
 
     def __init__(
-        self, index_dir: Path, config: Config, tokenizer: Tokenizer, engine: Engine
+        self,
+        index_dir: Path,
+        config: Config,
+        tokenizer: Tokenizer,
+        engine: Engine,
+        words: store.Words | None = None,
     ) -> None:
         self.index_dir = index_dir
         self.config = config
@@ -120,7 +125,7 @@ class Searcher:
         self.tags = tokenizer.tags
         self._local = threading.local()
         conn = self._conn()
-        self.words = store.Words(conn)
+        self.words = store.Words.since(words, conn)
         self.generation = store.generation(conn)  # of the index on disk this was opened at
         self.counts = store.counts(conn)
         rank = config.ranking
@@ -130,13 +135,24 @@ class Searcher:
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, index_dir: Path, config: Config, tokenizer: Tokenizer) -> Searcher:
+    def open(
+        cls,
+        index_dir: Path,
+        config: Config,
+        tokenizer: Tokenizer,
+        previous: Searcher | None = None,
+    ) -> Searcher:
+        """The index as it is on disk. `previous`, a searcher of the same folder, lends its
+        vocabulary, so that opening again after a change costs the change."""
         with unreadable_as_unavailable():
-            return cls._open(index_dir, config, tokenizer)
+            return cls._open(index_dir, config, tokenizer, previous)
 
     @classmethod
-    def _open(cls, index_dir: Path, config: Config, tokenizer: Tokenizer) -> Searcher:
+    def _open(
+        cls, index_dir: Path, config: Config, tokenizer: Tokenizer, previous: Searcher | None
+    ) -> Searcher:
         conn = store.connect(index_dir)
+        words = previous.words if previous is not None else None
         try:
             require_current(conn, index_dir, config, tokenizer)
             generation = store.generation(conn)
@@ -150,14 +166,15 @@ class Searcher:
                     )
                 engine = TantivyEngine(index_dir)
             else:
+                words = store.Words.since(words, conn)
                 passages = (
                     (p.id, p.doc_id, p.article, ranked_tokens(p.body, p.context, config.ranking))
-                    for p in store.passage_tokens(conn, store.Words(conn))
+                    for p in store.passage_tokens(conn, words)
                 )
                 engine = MemoryEngine(passages, config.ranking)
         finally:
             conn.close()
-        return cls(index_dir, config, tokenizer, engine)
+        return cls(index_dir, config, tokenizer, engine, words)
 
     def _conn(self) -> sqlite3.Connection:
         """One connection per thread: the search threads read at the same time."""

@@ -339,7 +339,31 @@ class Words:
         self._lock = threading.Lock()
         self._ids: dict[str, int] = {}
         self._words = np.empty(0, dtype=object)
+        self.instance = get_meta(conn, "instance")
         self._refresh(conn)
+
+    @classmethod
+    def since(cls, previous: Words | None, conn: sqlite3.Connection) -> Words:
+        """The vocabulary of an index opened again: the previous one with the words added
+        since, when it is the same index (ids only grow), so that opening again after a change
+        reads that change's words, not the archive's million; else read whole. A copy of
+        the same index put back from a backup is told by its last word known here."""
+        if (
+            previous is None
+            or previous.instance is None
+            or previous.instance != get_meta(conn, "instance")
+            or not previous._still_there(conn)
+        ):
+            return cls(conn)
+        previous._refresh(conn)
+        return previous
+
+    def _still_there(self, conn: sqlite3.Connection) -> bool:
+        last = len(self._words) - 1
+        if last < 0:
+            return True
+        row = conn.execute("SELECT word FROM words WHERE id = ?", (last,)).fetchone()
+        return row is not None and row[0] == self._words[last]
 
     def __len__(self) -> int:
         return len(self._words)

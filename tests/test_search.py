@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -159,3 +160,50 @@ def test_question_words_are_counted_in_every_passage_at_once() -> None:
     passages = [Passage(n, 1, 0, n, n, (), len(b), np.array(b)) for n, b in enumerate(bodies)]
     assert count_in(passages, np.array([8, 9, -1])) == [[2, 0, 0], [0, 0, 0], [1, 1, 0], [0, 1, 0]]
     assert count_in([], np.array([8])) == []
+
+
+REOPEN_TEXTS = {
+    "a.txt": "长治市人大常委会2025年召开常委会会议7次。",
+    "b.txt": "晋中市人大常委会分四期开展基层代表培训。",
+}
+
+
+def _add(folder: Path, name: str, text: str, config: Config, tokenizer: Tokenizer) -> None:
+    (folder / "docs" / name).write_text(text, encoding="utf-8")
+    cfg = config.with_index_path(folder / "index")
+    update_index([folder / "docs"], cfg, tokenizer, progress=False)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_opening_again_after_a_change_reads_only_the_new_words(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer, engine: str
+) -> None:
+    """The bot opens the index again after every upload: the vocabulary it has is kept and
+    grown, and the new document's words, new to the index, are found."""
+    config = with_engine(config, engine)
+    first = index_texts(tmp_path, REOPEN_TEXTS, config, tokenizer)
+    _add(tmp_path, "c.txt", "左权县的鲟鱼销往甘肃、河北等地。", config, tokenizer)
+    again = Searcher.open(first.index_dir, first.config, tokenizer, previous=first)
+    assert again.words is first.words
+    assert again.words.id("鲟鱼") is not None  # counted in the passages that hold it
+    assert again.search("鲟鱼销往哪里？").results[0].doc == "c.txt"
+
+
+def test_a_backup_put_back_is_read_whole(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """The same index put back from a copy made before words were added, then changed, holds
+    other words under the ids the open searcher knew: it must not lend them."""
+    first = index_texts(tmp_path, REOPEN_TEXTS, config, tokenizer)
+    index_dir = first.index_dir
+    shutil.copytree(index_dir, tmp_path / "backup")
+    _add(tmp_path, "c.txt", "左权县的鲟鱼销往甘肃、河北等地。", config, tokenizer)
+    grown = Searcher.open(index_dir, first.config, tokenizer, previous=first)
+    shutil.rmtree(index_dir)
+    shutil.copytree(tmp_path / "backup", index_dir)
+    (tmp_path / "docs" / "c.txt").unlink()
+    _add(tmp_path, "d.txt", "太谷区的饼子远销海外二十多个国家。", config, tokenizer)
+    again = Searcher.open(index_dir, first.config, tokenizer, previous=grown)
+    assert again.words is not grown.words
+    result = again.search("太谷饼子销往多少个国家？").results[0]
+    assert result.doc == "d.txt" and "远销海外" in result.quote
