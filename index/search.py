@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-
 from index import store, tantivy_engine
 from index.build import require_current
 from index.config import Config
@@ -346,7 +344,7 @@ class Searcher:
         rows = store.passages(self._conn(), self.words, [pid for _, pid in hits])
         # All the question's words counted in all the passages in one step: counting is most
         # of the cost.
-        ids = np.array([-1 if (i := self.words.id(t)) is None else i for t in terms])
+        ids = self.words.ids(terms, self._conn())
         found = store.count_in(list(rows.values()), ids)
         counted = {
             pid: (

@@ -329,7 +329,9 @@ def _fours(numbers: list[int], at: int, count: int) -> Iterator[tuple[int, int, 
 
 
 class Words:
-    """The vocabulary as a reader needs it: each word's id, each id's word; loaded at open.
+    """The vocabulary as a reader needs it: each id's word, read at open, and the ids of the
+    words questions ask for, looked up as they come (a dictionary of a million words would
+    take longer to make than the rest of opening).
 
     Ids only grow (a word is never renumbered or dropped), so a reader that meets an id it
     does not know reads the words added since.
@@ -337,7 +339,8 @@ class Words:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._lock = threading.Lock()
-        self._ids: dict[str, int] = {}
+        self._ids: dict[str, int] = {}  # the words questions have asked for
+        self._absent: set[str] = set()  # ... and those the index did not hold then
         self._words = np.empty(0, dtype=object)
         self.instance = get_meta(conn, "instance")
         self._refresh(conn)
@@ -371,13 +374,30 @@ class Words:
     def _refresh(self, conn: sqlite3.Connection) -> None:
         with self._lock:
             known = len(self._words)
-            added = [w for (w,) in conn.execute("SELECT word FROM words WHERE id >= ?", (known,))]
-            if added:
-                self._ids.update(zip(added, range(known, known + len(added)), strict=True))
-                self._words = np.concatenate([self._words, np.array(added, dtype=object)])
+            # One string read and split: a third faster than a row per word. Words never hold
+            # white space, and rows come in id order (the table is kept in id order).
+            (joined,) = conn.execute(
+                "SELECT group_concat(word, char(10)) FROM"
+                " (SELECT word FROM words WHERE id >= ? ORDER BY id)",
+                (known,),
+            ).fetchone()
+            if joined:
+                added = np.array(joined.split("\n"), dtype=object)
+                self._words = np.concatenate([self._words, added])
+                self._absent = set()
 
-    def id(self, word: str) -> int | None:
-        return self._ids.get(word)
+    def ids(self, words: list[str], conn: sqlite3.Connection) -> np.ndarray:
+        """The words' ids, -1 for a word the index does not hold."""
+        missing = [w for w in words if w not in self._ids and w not in self._absent]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            query = f"SELECT word, id FROM words WHERE word IN ({marks})"
+            found = dict(conn.execute(query, missing))
+            with self._lock:
+                self._ids.update(found)
+                self._absent.update(w for w in missing if w not in found)
+        known = self._ids
+        return np.array([known.get(w, -1) for w in words], dtype=np.int64)
 
     def decode(self, ids: np.ndarray, conn: sqlite3.Connection) -> list[str]:
         if len(ids) and int(ids.max()) >= len(self._words):
