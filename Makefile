@@ -32,7 +32,7 @@ lint: install
 # The interface's texts: extract them from the code, update the catalogs, compile them.
 messages: install
 	$(BIN)/pybabel extract --no-location --sort-output --project=qabot \
-		-k _ -k ngettext:1,2 -k UnreadableFile -k Reason -o bot/locale/qabot.pot bot index
+		-k _ -k ngettext:1,2 -k UnreadableFile -k Reason -k UsageError -o bot/locale/qabot.pot bot index
 	$(BIN)/pybabel update -i bot/locale/qabot.pot -d bot/locale -D qabot --no-wrap
 	$(BIN)/pybabel compile -d bot/locale -D qabot --statistics
 

@@ -68,7 +68,7 @@ def throughput(copies: int, config: Config, tokenizer: Tokenizer) -> None:
             start = time.perf_counter()
             report = update_index([folder], cfg, tokenizer, progress=False)
             seconds = time.perf_counter() - start
-            assert len(report.added) == copies, report.summary()
+            assert len(report.added) == copies, report.skipped
         print(f"| {fmt} | {copies} | {chars:,} | {seconds:.2f} | {chars / seconds:,.0f} |")
 
 

@@ -26,7 +26,7 @@ from bot.format import (
     small_talk_html,
 )
 from bot.i18n import Texts, from_locale, texts
-from index.build import is_current, update_index
+from index.build import BuildReport, is_current, update_index
 from index.config import SAMPLES_DIR, Config, ConfigError, default_index_dir
 from index.evaluate import evaluate, load_gold
 from index.followup import Conversations, Turn, converse
@@ -38,7 +38,16 @@ from index.tokenize import Tokenizer
 
 
 class UsageError(Exception):
-    """Something the user asked for cannot be done; the message says what to do instead."""
+    """Something the user asked for cannot be done; the message says what to do instead, in
+    the console's language (`make messages` extracts every message given to UsageError)."""
+
+    def __init__(self, message: str, **fields: object) -> None:
+        self.message = message
+        self.fields = {k: str(v) for k, v in fields.items()}
+        super().__init__(message.format(**self.fields))
+
+    def said(self, t: Texts) -> str:
+        return t._(self.message).format(**self.fields)
 
 
 def _common() -> argparse.ArgumentParser:
@@ -146,12 +155,33 @@ def _questions(batch: str) -> Iterator[str]:
         try:
             data = Path(batch).read_bytes()
         except OSError as exc:
-            raise UsageError(f"cannot read {batch}: {exc.strerror}") from None
+            raise UsageError(
+                "cannot read {file}: {error}", file=batch, error=exc.strerror
+            ) from None
     try:
         text = decode(data)
     except UnreadableFile as exc:
-        raise UsageError(f"cannot read {batch}: {exc}") from None
+        raise UsageError("cannot read {file}: {error}", file=batch, error=exc) from None
     yield from text.split("\n")[: -1 if text.endswith("\n") else None]
+
+
+def index_summary(report: BuildReport, t: Texts) -> str:
+    """What a build did, and each file it skipped with the reason, in the console's language."""
+    counts = t._(
+        "{added} added, {replaced} replaced, {unchanged} unchanged, {removed} removed,"
+        " {skipped} skipped"
+    ).format(
+        added=len(report.added),
+        replaced=len(report.replaced),
+        unchanged=len(report.unchanged),
+        removed=len(report.removed),
+        skipped=len(report.skipped),
+    )
+    lines = [counts]
+    for name, reason in report.skipped:
+        why = t._(reason.message).format(**dict(reason.fields))
+        lines.append(t._("skipped {name}: {reason}").format(name=name, reason=why))
+    return "\n".join(lines)
 
 
 def console_texts(settings: Settings) -> Texts:
@@ -177,11 +207,12 @@ def cmd_index(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer
     index_dir, _ = _index_dir(args, config)
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
-        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+        raise UsageError("no such file or folder: {names}", names=", ".join(missing))
     if not any(True for _ in iter_files(args.paths)) and not args.sync:
         names = ", ".join(str(p) for p in args.paths)
         raise UsageError(
-            f"no documents (txt, md, pdf, docx, html, epub) in {names}; the index is unchanged"
+            "no documents (txt, md, pdf, docx, html, epub) in {names}; the index is unchanged",
+            names=names,
         )
     report = update_index(
         args.paths,
@@ -190,7 +221,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer
         sync=args.sync,
         progress=not args.quiet,
     )
-    print(f"{index_dir}: {report.summary()}")
+    print(f"{index_dir}: {index_summary(report, console_texts(settings))}")
     return 0
 
 
@@ -263,7 +294,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer)
     try:
         gold = load_gold(args.gold)
     except (OSError, ValueError, KeyError) as exc:
-        raise UsageError(f"cannot read gold questions from {args.gold}: {exc}") from None
+        raise UsageError(
+            "cannot read gold questions from {file}: {error}", file=args.gold, error=exc
+        ) from None
     if gold.documents is None:
         searcher = open_searcher(args, settings, tokenizer)
         metrics = evaluate(gold.questions, _alone(searcher), _in_chats(searcher))
@@ -285,13 +318,17 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer)
 def cmd_run(args: argparse.Namespace, settings: Settings, tokenizer: Tokenizer) -> int:
     token = settings.token()
     if not token:
-        raise UsageError(f"no bot token: set {TOKEN_ENV} or [telegram] token in the config file")
+        raise UsageError(
+            "no bot token: set {variable} or [telegram] token in the config file",
+            variable=TOKEN_ENV,
+        )
     setup_logging(token)
     served = library(args, settings, tokenizer)
     served.check()
     # The index opens in the background: a large one must not keep the bot from its updates.
     app = build_application(settings, served)
-    print(f"qabot: serving the index at {served.path}; Ctrl-C stops.", file=sys.stderr)
+    serving = console_texts(settings)._("qabot: serving the index at {folder}; Ctrl-C stops.")
+    print(serving.format(folder=served.path), file=sys.stderr)
     run(app, settings)
     return 0
 
@@ -308,16 +345,21 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings()  # until the file is read: the language of LANG, else the default
     try:
         settings = load_settings(args.config)
         config = settings.engine
         tokenizer = Tokenizer(config.tokenizer, config.index.user_dict)
         return COMMANDS[args.command](args, settings, tokenizer)
-    except (ConfigError, UsageError, IndexUnavailable) as exc:
+    except UsageError as exc:
+        print(f"qabot: {exc.said(console_texts(settings))}", file=sys.stderr)
+        return 2
+    except (ConfigError, IndexUnavailable) as exc:
         print(f"qabot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("qabot: interrupted; the index is as it was before this run.", file=sys.stderr)
+        t = console_texts(settings)
+        print(t._("qabot: interrupted; the index is as it was before this run."), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -53,18 +53,6 @@ class BuildReport:
         default_factory=lambda: {"tokenize": 0.0, "store": 0.0, "engine": 0.0}
     )
 
-    def summary(self) -> str:
-        parts = [
-            f"{len(self.added)} added",
-            f"{len(self.replaced)} replaced",
-            f"{len(self.unchanged)} unchanged",
-            f"{len(self.removed)} removed",
-            f"{len(self.skipped)} skipped",
-        ]
-        lines = [", ".join(parts)]
-        lines += [f"skipped {name}: {why}" for name, why in self.skipped]
-        return "\n".join(lines)
-
 
 def signature(config: Config, tokenizer: Tokenizer) -> str:
     """Stored tokens and chunks are valid only for the settings that made them."""

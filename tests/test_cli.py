@@ -98,16 +98,19 @@ def test_index_update_sync_and_explicit_index_dir(tmp_path: Path) -> None:
     (docs / "b.txt").write_bytes("晋中市的蓝色自行车共有三千辆。".encode("gb18030"))
     (docs / "junk.txt").write_bytes(b"\x00\x01\x02binary" * 50)
     index = tmp_path / "idx"
-    out = qabot("index", str(docs), "--index", str(index), "--quiet", home=tmp_path)
+    en = "en_US.UTF-8"
+    out = qabot("index", str(docs), "--index", str(index), "--quiet", home=tmp_path, lang=en)
     assert "2 added" in out.stdout and "1 skipped" in out.stdout
     assert "junk.txt: binary data" in out.stdout
     again = qabot("index", str(docs), "--index", str(index), "--quiet", home=tmp_path)
-    assert "2 unchanged" in again.stdout
+    assert "未变 2 个" in again.stdout  # the configured language, with no locale to say
     answer = qabot("ask", "--json", "--index", str(index), "青蛙王子住在哪里？", home=tmp_path)
     result = json.loads(answer.stdout)["results"][0]
     assert result["doc"] == "a.md" and result["title"] == "测试文档"
     (docs / "a.md").unlink()
-    synced = qabot("index", str(docs), "--index", str(index), "--sync", "--quiet", home=tmp_path)
+    synced = qabot(
+        "index", str(docs), "--index", str(index), "--sync", "--quiet", home=tmp_path, lang=en
+    )
     assert "1 removed" in synced.stdout
     gone = qabot("ask", "--json", "--index", str(index), "青蛙王子住在哪里？", home=tmp_path)
     assert json.loads(gone.stdout)["results"] == []
@@ -134,15 +137,38 @@ def test_config_file_sets_index_and_top_k(tmp_path: Path) -> None:
     ],
 )
 def test_bad_input_gets_a_clear_message(tmp_path: Path, args: list[str], message: str) -> None:
-    proc = qabot(*args, home=tmp_path, check=False)
+    proc = qabot(*args, home=tmp_path, check=False, lang="en_US.UTF-8")
     assert proc.returncode == 2
     assert message in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("zh_CN.UTF-8", "已跳过"),
+        ("zh_TW.UTF-8", "已跳過"),
+        ("en_US.UTF-8", "skipped"),
+    ],
+)
+def test_the_index_summary_and_mistakes_are_said_in_the_locales_language(
+    tmp_path: Path, lang: str, said: str
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("青蛙王子住在湖边的城堡里。", encoding="utf-8")
+    (docs / "junk.txt").write_bytes(b"\x00\x01\x02binary" * 50)
+    out = qabot("index", str(docs), "--index", "idx", "--quiet", home=tmp_path, lang=lang)
+    skipped = next(line for line in out.stdout.splitlines() if "junk.txt" in line)
+    assert skipped.startswith(said)
+    wrong = qabot("index", "nowhere", home=tmp_path, check=False, lang=lang)
+    assert wrong.returncode == 2
+    assert ("no such file" in wrong.stderr) == (lang == "en_US.UTF-8")
 
 
 def test_empty_folder_and_bad_config_leave_the_index_alone(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     proc = qabot("index", str(tmp_path / "empty"), "--index", "idx", home=tmp_path, check=False)
-    assert proc.returncode == 2 and "no documents (txt, md, pdf" in proc.stderr
+    assert proc.returncode == 2 and "中没有文档（txt、md、pdf" in proc.stderr
     assert not (tmp_path / "idx").exists()
     config = tmp_path / "bad.toml"
     config.write_text("[ranking]\nk1 = -1\n", encoding="utf-8")
