@@ -101,6 +101,7 @@ class Question:
         """`terms` are all the words searched for; `words` those the question itself holds."""
         asked = next((kind for kind, pattern in ASKED if pattern.search(folded)), "")
         core = [t for t in dict.fromkeys(words) if not t.startswith("#")]
+        specific = {t: specificity(t) for t in core}
         return cls(
             tuple(terms),
             weights,
@@ -111,10 +112,10 @@ class Question:
             _bigrams(core),
             focus_pairs(folded),
             frozenset(unknown),
-            {t: specificity(t) for t in core},
+            specific,
             tags,
             folded,
-            frozenset(t for t in core if _is_name(t, tags, specificity(t))),
+            frozenset(t for t in core if _is_name(t, tags, specific[t])),
         )
 
     def share(self, found: AbstractSet[str]) -> float:
