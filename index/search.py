@@ -335,6 +335,13 @@ class Searcher:
         weights = {t: self.idf(t) for t in terms}
         # A word the index has never seen weighs more than any it has.
         unseen = {t for t, w in weights.items() if w > math.log(self.engine.size + 1) + 1e-9}
+        # What the answer may hold (位于 for 在哪, `#个` for 几个) but no passage does is not
+        # looked for: it would only weigh down every passage's share of the question.
+        hoped = (set(cues) - set(words)) | {t for t in words if t.startswith("#")}
+        if unseen & hoped and not unseen >= set(terms):
+            terms = [t for t in terms if t not in unseen or t not in hoped]
+            weights = {t: weights[t] for t in terms}
+            unseen -= hoped
         q = Question.make(folded, terms, words, weights, unseen, tok.specificity, self.tags)
         probe = self._probe(terms, weights)
         hits = self.engine.top(probe, RERANK)

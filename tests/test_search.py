@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,19 @@ def test_traditional_documents_answer_simplified_questions(
         Searcher.open(cfg.index.path, cfg, tokenizer).search("长治召开了几次常委会会议").results
     )
     assert result and result[0].quote.startswith("長治市人大常委會召開常委會會議7次。")
+
+
+def test_questions_that_count_or_list_still_find_their_answer(
+    sample_searcher: Searcher, tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """The question's 哪几天 and 几个, and 位于 hoped for by 在哪, are in no passage: weighed,
+    they left every passage below the relevance floor, and the bot said nothing."""
+    days = sample_searcher.search("公示期是哪几天？").results[0]
+    assert "2026年1月8日至1月14日" in days.highlight
+    everything = replace(config, search=replace(config.search, min_confidence=0.0))
+    searcher = Searcher.open(sample_searcher.index_dir, everything, tokenizer)
+    places = searcher.search("晋中基层代表培训是在哪几个地方办的？").results[0]
+    assert "榆次、祁县、平遥、寿阳" in places.highlight
 
 
 @pytest.mark.parametrize("question", ["今天天气怎么样", "asdfgh", "天气预报说明天下雨吗"])

@@ -37,6 +37,22 @@ def test_punctuation_spaces_and_question_words_are_dropped(plain_tokenizer: Toke
     assert "了" in keep.tokens("长治废止了哪部法规")
 
 
+def test_a_question_word_with_its_measure_is_dropped_in_any_combination(
+    plain_tokenizer: Tokenizer,
+) -> None:
+    """No passage writes 哪几个 or 几天: kept, they would weigh more than any word of the topic."""
+    for question in [
+        "分几期开展了培训？",
+        "在哪几个地方办的？",
+        "公示期是哪几天？",
+        "是哪一部法规？",
+    ]:
+        tokens = plain_tokenizer.tokens(question)
+        assert not [t for t in tokens if t[0] in "哪几"], (question, tokens)
+    assert "哪吒" in plain_tokenizer.tokens("哪吒的父亲是谁？")
+    assert "几何" in plain_tokenizer.tokens("几何学是什么？")
+
+
 def test_only_punctuation_or_emoji_gives_no_tokens(plain_tokenizer: Tokenizer) -> None:
     assert plain_tokenizer.tokens("？？！！……") == []
     assert plain_tokenizer.tokens("😀👍🏽") == []
