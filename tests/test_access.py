@@ -292,10 +292,12 @@ async def test_a_button_pressed_in_another_chat_reveals_nothing(bot: Env) -> Non
 
 
 def _garbage(key: str) -> list[str]:
+    # A key in other letters' case; a key of digits only has none, so it gets one digit more.
+    other = key.upper() if key.upper() != key else key + "0"
     return [
         "", "c", "c:", "c::", ":", "::::", "m:", "m:x", "c:x:", "c:x:1:2", "c:../../x:1",
         "m:../../x:1", "c:" + "x" * 5000, "长治:长治:长治", "c:🙂:1", "\x00", "c:%s:{0}", "z:1",
-        "r", "d", "x", "r:abc", "d:", "x:", "r:-1", "r:99999", f"C:{key}:1", f"c:{key.upper()}:1",
+        "r", "d", "x", "r:abc", "d:", "x:", "r:-1", "r:99999", f"C:{key}:1", f"c:{other}:1",
         f"c: {key}:1", f"c:{key}:0", f"c:{key}:999", f"c:{key}:-1", f"c:{key}", f"c:{key}:",
         f"c:{key}:1:2", f"m:{key}:abc", f"m:{key}:0", f"c:{key}:1\n", f"c:{key}:" + "9" * 60,
     ]  # fmt: skip
