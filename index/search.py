@@ -112,7 +112,7 @@ class Searcher:
         config: Config,
         tokenizer: Tokenizer,
         engine: Engine,
-        words: store.Words | None = None,
+        words: store.Words | None = None,  # the vocabulary, when the caller has read it
     ) -> None:
         self.index_dir = index_dir
         self.config = config
@@ -123,7 +123,7 @@ class Searcher:
         self.tags = tokenizer.tags
         self._local = threading.local()
         conn = self._conn()
-        self.words = store.Words.since(words, conn)
+        self.words = words if words is not None else store.Words(conn)
         self.generation = store.generation(conn)  # of the index on disk this was opened at
         self.counts = store.counts(conn)
         rank = config.ranking
@@ -150,9 +150,9 @@ class Searcher:
         cls, index_dir: Path, config: Config, tokenizer: Tokenizer, previous: Searcher | None
     ) -> Searcher:
         conn = store.connect(index_dir)
-        words = previous.words if previous is not None else None
         try:
             require_current(conn, index_dir, config, tokenizer)
+            words = store.Words.since(previous.words if previous is not None else None, conn)
             generation = store.generation(conn)
             name = chosen(config.index, store.counts(conn).passages)
             engine: Engine
@@ -164,7 +164,6 @@ class Searcher:
                     )
                 engine = TantivyEngine(index_dir)
             else:
-                words = store.Words.since(words, conn)
                 passages = (
                     (p.id, p.doc_id, p.article, ranked_tokens(p.body, p.context, config.ranking))
                     for p in store.passage_tokens(conn, words)
