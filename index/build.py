@@ -26,7 +26,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from index import safekeeping, store, tantivy_engine
-from index.chunk import chunk, sentences
+from index.chunk import SPLITTER, chunk, sentences
 from index.clean import split_articles
 from index.config import Config
 from index.document import ArticleInfo, ChunkInfo, Document, ParagraphInfo, SentenceInfo
@@ -55,9 +55,10 @@ class BuildReport:
 
 
 def signature(config: Config, tokenizer: Tokenizer) -> str:
-    """Stored tokens and chunks are valid only for the settings that made them."""
+    """Stored tokens and chunks are valid only for the settings and the sentence splitter
+    (SPLITTER) that made them."""
     c = config.chunking
-    return f"{tokenizer.signature}|chunk={c.target_chars}/{c.max_chars}"
+    return f"{tokenizer.signature}|chunk={SPLITTER}:{c.target_chars}/{c.max_chars}"
 
 
 def require_current(

@@ -6,8 +6,13 @@ from dataclasses import dataclass
 
 from index.clean import Article
 
+SPLITTER = "v2"  # changed when sentences are split otherwise, so that indexes are made again
 ENDERS = "。！？!?；;…"
 CLOSERS = "”’\"'」』）)】》〕"
+# Brackets and quotes whose enders stay inside the sentence that holds them: 以「……。」为宗旨.
+PAIRS = {"“": "”", "‘": "’", "「": "」", "『": "』", "（": "）", "(": ")", "【": "】", "〔": "〕"}
+QUOTE_REACH = 200  # characters; an opener not closed within them is taken for a stray one
+FRAGMENT = 3  # letters or fewer after a closing quote: the rest of the quote's sentence
 # Where an over-long sentence may be cut when it must be.
 SOFT_BREAKS = "，,、：:"
 
@@ -30,8 +35,20 @@ class Chunk:
     paragraph: int
 
 
-def _is_period(text: str, i: int, end: int) -> bool:
-    if text[i] not in ".．":
+def _is_initial(text: str, i: int, start: int) -> bool:
+    """The dot after a capital standing alone ends a name's initial, not a sentence: Terry A.
+    Gates, A．Ｌ．纳戴, A.D. Vision."""
+    if i - 1 < start or not _is_capital(text[i - 1]):
+        return False
+    return i - 2 < start or not text[i - 2].isalpha()
+
+
+def _is_capital(ch: str) -> bool:
+    return "A" <= ch <= "Z" or "Ａ" <= ch <= "Ｚ"
+
+
+def _is_period(text: str, i: int, start: int, end: int) -> bool:
+    if text[i] not in ".．" or _is_initial(text, i, start):
         return False
     if i + 1 >= end:
         return True
@@ -48,26 +65,53 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans of text[start:end], closing quotes and brackets kept with their sentence."""
-    spans = []
+    """Sentence spans of text[start:end], closing quotes and brackets kept with their sentence.
+
+    An ender inside a quote or bracket that closes nearby does not end the sentence; one
+    right before the closer ends it after the closer.
+    """
+    spans: list[tuple[int, int]] = []
+    expected: list[str] = []  # closers of the quotes and brackets open here
     s = i = start
     while i < end:
-        if text[i] in ENDERS or _is_period(text, i, end):
+        ch = text[i]
+        if ch in PAIRS and text.find(PAIRS[ch], i + 1, min(end, i + QUOTE_REACH)) >= 0:
+            expected.append(PAIRS[ch])
+        elif expected and ch == expected[-1]:
+            expected.pop()
+            if not expected and text[i - 1] in ENDERS:
+                j = i + 1
+                while j < end and text[j] in CLOSERS:
+                    j += 1
+                _add(spans, text, s, j)
+                s = i = j
+                continue
+        elif not expected and (ch in ENDERS or _is_period(text, i, start, end)):
             j = i + 1
             while j < end and (text[j] in ENDERS or text[j] in ".．"):
                 j += 1
             while j < end and text[j] in CLOSERS:
                 j += 1
-            span = _trimmed(text, s, j)
-            if span:
-                spans.append(span)
+            _add(spans, text, s, j)
             s = i = j
-        else:
-            i += 1
-    span = _trimmed(text, s, end)
-    if span:
-        spans.append(span)
+            continue
+        i += 1
+    _add(spans, text, s, end)
     return spans
+
+
+def _add(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    """Add a sentence; a few characters after a closing quote (「……。」为宗旨。) go on the
+    sentence the quote ended."""
+    span = _trimmed(text, start, end)
+    if span is None:
+        return
+    if spans and text[spans[-1][1] - 1] in CLOSERS and text[span[1] - 1] not in CLOSERS:
+        letters = sum(1 for ch in text[span[0] : span[1]] if ch.isalnum())
+        if 0 < letters <= FRAGMENT:
+            spans[-1] = (spans[-1][0], span[1])
+            return
+    spans.append(span)
 
 
 def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:

@@ -62,6 +62,7 @@ SENTENCE_FEATURES = (
     "s_place",  # a place name, for a question that asks where
     "s_person",  # a title or office, for a question that asks who
     "s_focus",  # share of the character pairs around the question word (什么, 哪里) in it
+    "s_focus_chars",  # share of the characters around the question word in it
 )
 TOP_FEATURES = (
     "s_best",  # the best sentence's model score, added to its passage's
@@ -81,6 +82,7 @@ class Question:
     asked: str  # "date", "place", "title", "person", "count" or ""
     bigrams: frozenset[str]
     focus: frozenset[str]  # character pairs next to the question word: the answer's setting
+    focus_chars: frozenset[str]  # characters next to the question word
     unknown: frozenset[str]  # words no passage of the index holds
     specific: dict[str, float]  # each own word's rarity in Chinese at large
     tags: Mapping[str, str]  # words' parts of speech, to tell places and people
@@ -111,6 +113,7 @@ class Question:
             asked,
             _bigrams(core),
             focus_pairs(folded),
+            focus_characters(folded),
             frozenset(unknown),
             specific,
             tags,
@@ -171,6 +174,17 @@ def focus_pairs(folded: str) -> frozenset[str]:
     return frozenset(pairs)
 
 
+def focus_characters(folded: str) -> frozenset[str]:
+    """Characters next to the question word, one by one: a pair breaks where the question's
+    wording and the page's differ (是谁建的 against 建于), a character does not."""
+    m = _WH.search(folded)
+    if m is None:
+        return frozenset()
+    near = folded[max(0, m.start() - FOCUS_CHARS) : m.start()]
+    near += folded[m.end() : m.end() + FOCUS_CHARS]
+    return frozenset(c for c in near if c not in _STOP_CHARS and _CJK.match(c))
+
+
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -200,6 +214,10 @@ class Facts:
     def plain(self) -> int:
         """Tokens that are words, not answer-type tokens."""
         return sum(1 for t in self.tokens if t[0] != "#")
+
+    @cached_property
+    def chars(self) -> frozenset[str]:
+        return frozenset("".join(t for t in self.tokens if t[0] != "#"))
 
     @cached_property
     def bigrams(self) -> frozenset[str]:
@@ -303,4 +321,5 @@ def sentence_features(
         first,
         *(typed if q.asked == kind else 0.0 for kind in KINDS),
         focus,
+        len(q.focus_chars & mine.chars) / len(q.focus_chars) if q.focus_chars else 0.0,
     ]

@@ -34,6 +34,7 @@ CONFIDENCE_FEATURES = (
     "s_focus",  # share of the character pairs around the question word in the highlighted sentence
     "no_short",  # the question asks how many or when, and the sentence holds no short answer
     "lost_name",  # share of the question's places and people found nowhere in the quote's page
+    "s_focus_chars",  # share of the characters around the question word in the highlighted sentence
 )
 
 

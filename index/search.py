@@ -570,6 +570,7 @@ class Searcher:
                 bool(asked_kind(q.folded)) and short_answer(q.folded, highlight, q.weights) is None
             ),
             q.lost_names(around),
+            x[SENTENCE_FEATURES.index("s_focus_chars")],
         )
         confidence = model.probability(list(evidence))
         return Result(

@@ -32,6 +32,38 @@ def test_half_width_punctuation_ends_sentences_too() -> None:
     assert split("第一句;第二句?第三句!") == ["第一句;", "第二句?", "第三句!"]
 
 
+def test_an_ender_inside_quotes_or_brackets_does_not_end_the_sentence() -> None:
+    text = "曾起草告示称「金钱鼠尾，乃新朝之雅政；峨冠博带，实亡国之陋规」。后来（据说。）走了。"
+    assert split(text) == [
+        "曾起草告示称「金钱鼠尾，乃新朝之雅政；峨冠博带，实亡国之陋规」。",
+        "后来（据说。）走了。",
+    ]
+
+
+def test_the_words_after_a_quoted_sentence_stay_with_it() -> None:
+    text = "协会以「提升环境意识，善尽地球公民之责任。」为宗旨。会员有三千人。"
+    assert split(text) == ["协会以「提升环境意识，善尽地球公民之责任。」为宗旨。", "会员有三千人。"]
+
+
+def test_a_quote_left_open_does_not_swallow_the_paragraph() -> None:
+    text = "他说「我们到了。然后走了！真的吗？"
+    assert split(text) == ["他说「我们到了。", "然后走了！", "真的吗？"]
+
+
+def test_initials_are_not_sentence_ends() -> None:
+    text = (
+        "Terry A. Gates与其同事研究了它。A．Ｌ．纳戴是学生。2004年由A.D. Vision出版。"
+        "In the USA. Next."
+    )
+    assert split(text) == [
+        "Terry A. Gates与其同事研究了它。",
+        "A．Ｌ．纳戴是学生。",
+        "2004年由A.D. Vision出版。",
+        "In the USA.",
+        "Next.",
+    ]
+
+
 def _chunks_of(text: str, target: int = 200, maximum: int = 300):
     sents = sentences(text, split_articles(text), maximum)
     return sents, chunk(sents, target, maximum)

@@ -19,7 +19,7 @@ from index.search import Searcher
 from index.store import IndexUnavailable
 from index.tokenize import Tokenizer
 
-from .conftest import CHANGZHI, REPO, samples_index
+from .conftest import CHANGZHI, REPO, index_texts, samples_index
 
 OFF_TOPIC = ["怎么做红烧肉？", "现在几点了？", "长城有多长？", "香港現在幾點？"]
 
@@ -92,6 +92,25 @@ def test_a_passage_whose_best_sentence_holds_the_asked_kind_comes_first(
     assert "市公安局局长" not in first.quote
 
 
+def test_the_characters_around_the_question_word_pick_the_answering_sentence(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """The first sentence names the bridge and where it stands; the second says when it was
+    built. Only 建 of 哪一年建的 tells them apart (s_focus_chars): its pairs (建的) are not in
+    the page."""
+    page = (
+        "青石桥，又名通济桥，是清水县一座石拱桥，横跨清水河，现为县级文物保护单位。"
+        "青石桥建于明朝万历三年，由当地商人王德顺出资修造。桥长四十二米，共有七孔。"
+    )
+    question = "青石桥是哪一年建的？"
+    searcher = index_texts(tmp_path / "with", {"bridge.txt": page}, config, tokenizer)
+    assert searcher.search(question).results[0].highlight.startswith("青石桥建于明朝万历三年")
+    blind = _without(tmp_path, "sentence", "s_focus_chars")
+    without = replace(config, search=replace(config.search, model=blind, min_confidence=0.0))
+    searcher = index_texts(tmp_path / "without", {"bridge.txt": page}, without, tokenizer)
+    assert searcher.search(question).results[0].highlight.startswith("青石桥，又名通济桥")
+
+
 def _without(tmp_path: Path, section: str, feature: str) -> Path:
     """The shipped weights with one feature weighing nothing."""
     data = json.loads(DEFAULT_WEIGHTS.read_text(encoding="utf-8"))
@@ -105,7 +124,7 @@ def _without(tmp_path: Path, section: str, feature: str) -> Path:
     ("feature", "question"),
     [
         # No page names 朔州 or 阳泉: the passages that match are about 长治 and 晋中.
-        ("lost_name", "朔州市2025年接待游客多少人次？"),
+        ("lost_name", "朔州市养老服务条例是哪年出台的？"),
         ("lost_name", "阳泉市的代表联络站一共有多少个？"),
         # The best sentence holds no amount beside the question's words.
         ("no_short", "晋中市2025年粮食产量是多少？"),
