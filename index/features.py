@@ -121,6 +121,11 @@ class Question:
             frozenset(t for t in core if _is_name(t, tags, specific[t])),
         )
 
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word searched for."""
+        return frozenset(self.weights)
+
     def share(self, found: AbstractSet[str]) -> float:
         """The share of the own words' weight that is found."""
         w = self.weights
@@ -193,46 +198,48 @@ def _bigrams(tokens: Sequence[str]) -> frozenset[str]:
     return frozenset(joined[i : i + 2] for i in range(len(joined) - 1))
 
 
-KINDS = ("date", "count", "place", "person")  # each with a feature of its own
 _NONE: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
 class Facts:
-    """What a sentence holds whatever the question: read once per loaded document."""
+    """What a sentence holds whatever the question: read once per loaded document.
 
-    tokens: tuple[str, ...]
-    words: frozenset[str]
-    tags: Mapping[str, str]
-    _kinds: dict[str, tuple[str, ...]]
+    The characters and their pairs are made on first use, and with slots and no properties:
+    this runs for every sentence a question reads."""
+
+    __slots__ = ("_grams", "_kinds", "tags", "tokens", "words")
+
+    def __init__(self, tokens: tuple[str, ...], tags: Mapping[str, str]) -> None:
+        self.tokens = tokens
+        self.words = frozenset(tokens)
+        self.tags = tags
+        self._kinds: dict[str, frozenset[str]] = {}
+        self._grams: tuple[int, frozenset[str], frozenset[str]] | None = None
 
     @classmethod
     def of(cls, tokens: tuple[str, ...], tags: Mapping[str, str]) -> Facts:
-        return cls(tokens, frozenset(tokens), tags, {})
+        return cls(tokens, tags)
 
-    @cached_property
-    def plain(self) -> int:
-        """Tokens that are words, not answer-type tokens."""
-        return sum(1 for t in self.tokens if t[0] != "#")
+    def grams(self) -> tuple[int, frozenset[str], frozenset[str]]:
+        """The number of tokens that are words (not answer-type tokens), and the characters
+        and character pairs of those words run together."""
+        if self._grams is None:
+            plain = [t for t in self.tokens if t[0] != "#"]
+            joined = "".join(plain)
+            pairs = frozenset([joined[i : i + 2] for i in range(len(joined) - 1)])
+            self._grams = (len(plain), frozenset(joined), pairs)
+        return self._grams
 
-    @cached_property
-    def chars(self) -> frozenset[str]:
-        return frozenset("".join(t for t in self.tokens if t[0] != "#"))
-
-    @cached_property
-    def bigrams(self) -> frozenset[str]:
-        return _bigrams([t for t in self.tokens if t[0] != "#"])
-
-    def of_kind(self, kind: str) -> tuple[str, ...]:
-        """The sentence's tokens that are things of this kind (numbers, dates, places …)."""
+    def of_kind(self, kind: str) -> frozenset[str]:
+        """The sentence's words that are things of this kind (numbers, dates, places …)."""
         found = self._kinds.get(kind)
         if found is None:
             if kind == "date" and not self.words & _DATE_UNITS:
-                found = ()
+                found = _NONE
             elif kind in ("count", "date"):
-                found = tuple(t for t in self.tokens if _NUMBER.match(t))
+                found = frozenset(t for t in self.words if _NUMBER.match(t))
             else:
-                found = tuple(t for t in self.tokens if _is_type(t, kind, self.tags))
+                found = frozenset(t for t in self.words if _is_type(t, kind, self.tags))
             self._kinds[kind] = found
         return found
 
@@ -301,12 +308,13 @@ def sentence_features(
             if t in before or t in after:
                 neighbours += weight
     total = q.total
-    shared = len(q.bigrams & mine.bigrams) / len(q.bigrams) if q.bigrams else 0.0
-    focus = len(q.focus & mine.bigrams) / len(q.focus) if q.focus else 0.0
+    plain, chars, pairs = mine.grams()
+    shared = len(q.bigrams & pairs) / len(q.bigrams) if q.bigrams else 0.0
+    focus = len(q.focus & pairs) / len(q.focus) if q.focus else 0.0
     typed = 0.0
     if q.asked:
         w = q.weights
-        typed = float(any(t not in w for t in mine.of_kind(q.asked)))
+        typed = float(not mine.of_kind(q.asked) <= w.keys())
     first = float(s == 0 or sents[s - 1].paragraph != sent.paragraph)
     return [
         coverage / total,
@@ -315,11 +323,14 @@ def sentence_features(
         topic_only / total,
         shared,
         typed,
-        math.log1p(mine.plain - repeated),
+        math.log1p(plain - repeated),
         math.log1p(len(tokens)),
         neighbours / total,
         first,
-        *(typed if q.asked == kind else 0.0 for kind in KINDS),
+        typed if q.asked == "date" else 0.0,
+        typed if q.asked == "count" else 0.0,
+        typed if q.asked == "place" else 0.0,
+        typed if q.asked == "person" else 0.0,
         focus,
-        len(q.focus_chars & mine.chars) / len(q.focus_chars) if q.focus_chars else 0.0,
+        len(q.focus_chars & chars) / len(q.focus_chars) if q.focus_chars else 0.0,
     ]

@@ -452,11 +452,15 @@ class Searcher:
         lo = max(0, passage.first - NEIGHBOURHOOD)
         hi = min(len(sents), passage.last + NEIGHBOURHOOD + 1)
         facts = self._facts(doc, q)
-        around = [facts(s).words for s in range(lo, hi) if sents[s].article == art]
-        local = {
-            t: math.log((len(around) + 1) / max(1, sum(t in words for words in around)))
-            for t in q.weights
-        }
+        wanted = q.vocabulary
+        seen = dict.fromkeys(wanted, 0)
+        n = 0
+        for s in range(lo, hi):
+            if sents[s].article == art:
+                for t in facts(s).words & wanted:
+                    seen[t] += 1
+                n += 1
+        local = {t: math.log((n + 1) / max(1, seen[t])) for t in q.weights}
         cand = Candidate(
             passage, doc, features, on_page, frozenset(passage.context), local, facts, {}, {}
         )

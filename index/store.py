@@ -601,14 +601,19 @@ class Passage:
 
 def count_in(passages: list[Passage], word_ids: np.ndarray) -> list[list[int]]:
     """How often each of these words (by id, -1 for none) occurs in each passage's body: one
-    comparison over all the bodies end to end, then the running totals at each body's ends."""
+    comparison over all the bodies end to end, then a sum over each body's stretch."""
     if not passages:
         return []
+    lengths = np.array([len(p.body) for p in passages])
     bodies = np.concatenate([p.body for p in passages])
-    ends = np.cumsum([len(p.body) for p in passages])
-    totals = np.zeros((len(bodies) + 1, len(word_ids)), dtype=np.int64)
-    np.cumsum(bodies[:, None] == word_ids, axis=0, out=totals[1:])
-    found: list[list[int]] = (totals[ends] - totals[np.concatenate([[0], ends[:-1]])]).tolist()
+    if not len(bodies):
+        return [[0] * len(word_ids) for _ in passages]
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    hits = (bodies[:, None] == word_ids).view(np.uint8)
+    # reduceat reads an empty stretch as its first element: those are set to zero after.
+    sums = np.add.reduceat(hits, np.minimum(starts, len(bodies) - 1), axis=0, dtype=np.int32)
+    sums[lengths == 0] = 0
+    found: list[list[int]] = sums.tolist()
     return found
 
 

@@ -170,9 +170,16 @@ def test_sources_list_documents_and_headlines(sample_searcher: Searcher) -> None
 def test_question_words_are_counted_in_every_passage_at_once() -> None:
     """The counts behind every candidate's score: an empty passage among others (a headline
     alone) counts nothing and shifts nothing."""
-    bodies = [[7, 8, 8], [], [8, 9], [9]]
-    passages = [Passage(n, 1, 0, n, n, (), len(b), np.array(b)) for n, b in enumerate(bodies)]
-    assert count_in(passages, np.array([8, 9, -1])) == [[2, 0, 0], [0, 0, 0], [1, 1, 0], [0, 1, 0]]
+
+    def made(*bodies: list[int]) -> list[Passage]:
+        return [
+            Passage(n, 1, 0, n, n, (), len(b), np.array(b, dtype=np.int64))
+            for n, b in enumerate(bodies)
+        ]
+
+    found = count_in(made([7, 8, 8], [], [8, 9], [9], []), np.array([8, 9, -1]))
+    assert found == [[2, 0, 0], [0, 0, 0], [1, 1, 0], [0, 1, 0], [0, 0, 0]]
+    assert count_in(made([], []), np.array([8])) == [[0], [0]]
     assert count_in([], np.array([8])) == []
 
 
