@@ -70,7 +70,7 @@ class RankingConfig:
 class SearchConfig:
     # Below this confidence (the chance, calibrated on held-out data, that the first quote
     # holds the answer) the reply is "no relevant passage".
-    min_confidence: float = 0.02
+    min_confidence: float = 0.05
     # A weights file made by train/fit_ranker.py; empty: the one shipped with qabot.
     model: Path | None = None
 

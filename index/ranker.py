@@ -10,7 +10,10 @@ import json
 import math
 import operator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+
+import numpy as np
 
 from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES
 
@@ -36,6 +39,12 @@ CONFIDENCE_FEATURES = (
     "lost_name",  # share of the question's places and people found nowhere in the quote's page
     "s_focus_chars",  # share of the characters around the question word in the highlighted sentence
 )
+# Products of two confidence features, each first centred and scaled: "the page holds the
+# question's words" means little when the bold sentence lacks the asked kind, and a linear
+# sum cannot say so.
+PAIRS = tuple(
+    f"{a}*{b}" for i, a in enumerate(CONFIDENCE_FEATURES) for b in CONFIDENCE_FEATURES[i:]
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,19 @@ class Model:
     sentence: tuple[float, ...]  # over SENTENCE_FEATURES
     confidence: tuple[float, ...]  # bias, then CONFIDENCE_FEATURES
     command: str = ""
+    pairs: tuple[float, ...] = ()  # over PAIRS; none for a model of sums alone
+    scale: tuple[tuple[float, float], ...] = ()  # each confidence feature's mean and spread
+
+    @cached_property
+    def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The pair weights as an upper triangular matrix, with the means and spreads."""
+        if not any(self.pairs):
+            return None
+        n = len(CONFIDENCE_FEATURES)
+        matrix = np.zeros((n, n))
+        matrix[np.triu_indices(n)] = self.pairs
+        mean, spread = (np.array(column) for column in zip(*self.scale, strict=True))
+        return matrix, mean, spread
 
     def sentence_score(self, x: list[float]) -> float:
         score: float = sum(map(operator.mul, self.sentence, x))
@@ -56,6 +78,11 @@ class Model:
     def probability(self, x: list[float]) -> float:
         """The chance that a quote holds the answer, from CONFIDENCE_FEATURES."""
         z = self.confidence[0] + sum(map(operator.mul, self.confidence[1:], x))
+        pairs = self._pairs
+        if pairs is not None:
+            matrix, mean, spread = pairs
+            scaled = (np.array(x) - mean) / spread
+            z += float(scaled @ matrix @ scaled)
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_json(self) -> str:
@@ -64,12 +91,18 @@ class Model:
         def table(names: tuple[str, ...], values: tuple[float, ...]) -> dict[str, float]:
             return {n: round(v, 8) for n, v in zip(names, values, strict=True)}
 
-        data = {
+        data: dict[str, object] = {
             "command": self.command,
             "passage": table(PASSAGE_FEATURES + TOP_FEATURES, self.passage),
             "sentence": table(SENTENCE_FEATURES, self.sentence),
             "confidence": table(("bias", *CONFIDENCE_FEATURES), self.confidence),
         }
+        if self.pairs:
+            data["confidence pairs"] = table(PAIRS, self.pairs)
+            data["confidence scale"] = {
+                n: [round(m, 8), round(s, 8)]
+                for n, (m, s) in zip(CONFIDENCE_FEATURES, self.scale, strict=True)
+            }
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
     @classmethod
@@ -81,9 +114,18 @@ class Model:
             table = data.get(section, {})
             return tuple(float(table.get(name, 0.0)) for name in names)
 
+        scale = data.get("confidence scale", {})
+        pairs = weights("confidence pairs", PAIRS) if scale else ()
         return cls(
             weights("passage", PASSAGE_FEATURES + TOP_FEATURES),
             weights("sentence", SENTENCE_FEATURES),
             weights("confidence", ("bias", *CONFIDENCE_FEATURES)),
             str(data.get("command", "")),
+            pairs,
+            tuple(
+                (float(m), float(s))
+                for m, s in (scale.get(n, (0.0, 1.0)) for n in CONFIDENCE_FEATURES)
+            )
+            if scale
+            else (),
         )

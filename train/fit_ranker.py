@@ -50,6 +50,7 @@ SEED = 20261201
 L2 = 1e-3
 STEPS = 3000
 DISTRACTORS = 20_000  # passages of made-up pages beside the trial paragraphs, as in an archive
+CONFIDENCE_RIDGES = (1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 TRAIN_SHORTLIST = 10  # passages per question the models learn from; search reads fewer
 
 
@@ -118,12 +119,12 @@ def fit_softmax(groups: list[tuple[np.ndarray, np.ndarray]], keep: np.ndarray) -
     return w / std  # a softmax does not change when every row's score shifts by a constant
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, keep: np.ndarray) -> np.ndarray:
+def fit_logistic(x: np.ndarray, y: np.ndarray, keep: np.ndarray, l2: float = L2) -> np.ndarray:
     """Bias and weights of a logistic regression on raw features, by Newton's method."""
     xs, mean, std = _standardize(x)
     xs = np.hstack([np.ones((len(xs), 1)), xs * keep])
     w = np.zeros(xs.shape[1])
-    ridge = np.diag([0.0, *([L2 * len(xs)] * x.shape[1])])
+    ridge = np.diag([0.0, *([l2 * len(xs)] * x.shape[1])])
     for _ in range(50):
         p = 1 / (1 + np.exp(-(xs @ w)))
         grad = xs.T @ (p - y) + ridge @ w
@@ -131,6 +132,31 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, keep: np.ndarray) -> np.ndarray:
         w -= np.linalg.solve(hess, grad)
     weights = w[1:] / std
     return np.concatenate([[w[0] - weights @ mean], weights])
+
+
+def with_pairs(x: np.ndarray, mean: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """The features, then the products of each two of them centred and scaled (PAIRS)."""
+    z = (x - mean) / spread
+    upper = np.triu_indices(x.shape[1])
+    return np.hstack([x, (z[:, :, None] * z[:, None, :])[:, upper[0], upper[1]]])
+
+
+def log_loss(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
+    p = np.clip(1 / (1 + np.exp(-(w[0] + x @ w[1:]))), 1e-9, 1 - 1e-9)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def chosen_ridge(x: np.ndarray, y: np.ndarray, keep: np.ndarray, fold: np.ndarray) -> float:
+    """The ridge whose fit on the questions of one half of the paragraphs best predicts the
+    other half's, both ways: the pairs fit the trial set's own quirks at a small one."""
+    losses = {}
+    for l2 in CONFIDENCE_RIDGES:
+        losses[l2] = sum(
+            log_loss(fit_logistic(x[fold == k], y[fold == k], keep, l2), x[fold != k], y[fold != k])
+            for k in (0, 1)
+        )
+        print(f"  ridge {l2:g}: held-out log loss {losses[l2] / 2:.4f}", file=sys.stderr)
+    return min(losses, key=lambda l2: losses[l2])
 
 
 Groups = list[tuple[np.ndarray, np.ndarray]]  # each: features (one row per item), labels
@@ -226,7 +252,7 @@ def main() -> None:
         ordered = sorted(everything)
         random.Random(SEED).shuffle(ordered)
         halves = [set(ordered[: len(ordered) // 2]), set(ordered[len(ordered) // 2 :])]
-        xs, ys = [], []
+        xs, ys, folds = [], [], []
         rng = random.Random(SEED)
         for n, half in enumerate(halves):
             index_dir = _index(gold, half, none, Path(tmp) / f"half{n}", cfg, tok)
@@ -243,10 +269,24 @@ def main() -> None:
                     r = results[0]
                     xs.append(r.evidence)
                     ys.append(r.doc == g.doc and _holds(r.quote, g))
+                    folds.append(g.doc in halves[0])
         x_conf, y_conf = np.array(xs), np.array(ys, float)
-        w_conf = fit_logistic(x_conf, y_conf, mask(CONFIDENCE_FEATURES))
-        print(f"confidence: {len(ys)} first quotes, {sum(ys)} hold the answer", file=sys.stderr)
-        z = w_conf[0] + x_conf @ w_conf[1:]
+        mean = x_conf.mean(axis=0)
+        spread = x_conf.std(axis=0)
+        spread[spread == 0] = 1.0
+        keep = mask(CONFIDENCE_FEATURES)
+        upper = np.triu_indices(len(keep))
+        keep_pairs = keep[upper[0]] * keep[upper[1]]
+        design = with_pairs(x_conf, mean, spread)
+        keep_all = np.concatenate([keep, keep_pairs])
+        ridge = chosen_ridge(design, y_conf, keep_all, np.array(folds, int))
+        w_all = fit_logistic(design, y_conf, keep_all, ridge)
+        w_conf, w_pairs = w_all[: 1 + len(keep)], w_all[1 + len(keep) :]
+        print(
+            f"confidence: {len(ys)} first quotes, {sum(ys)} hold the answer; ridge {ridge:g}",
+            file=sys.stderr,
+        )
+        z = w_all[0] + design @ w_all[1:]
         p = 1 / (1 + np.exp(-z))
         print("min_confidence: right first quotes kept, wrong ones withheld", file=sys.stderr)
         for t in (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5):
@@ -256,7 +296,13 @@ def main() -> None:
     command = "train/fit_ranker.py" + "".join(f" --drop {f}" for f in args.drop)
     if args.distractors != DISTRACTORS:
         command += f" --distractors {args.distractors}"
-    model = replace(model, confidence=tuple(w_conf), command=command)
+    model = replace(
+        model,
+        confidence=tuple(w_conf),
+        command=command,
+        pairs=tuple(w_pairs),
+        scale=tuple(zip(mean.tolist(), spread.tolist(), strict=True)),
+    )
     args.out.write_text(model.to_json(), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
 
