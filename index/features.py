@@ -216,10 +216,6 @@ class Facts:
         self._kinds: dict[str, frozenset[str]] = {}
         self._grams: tuple[int, frozenset[str], frozenset[str]] | None = None
 
-    @classmethod
-    def of(cls, tokens: tuple[str, ...], tags: Mapping[str, str]) -> Facts:
-        return cls(tokens, tags)
-
     def grams(self) -> tuple[int, frozenset[str], frozenset[str]]:
         """The number of tokens that are words (not answer-type tokens), and the characters
         and character pairs of those words run together."""

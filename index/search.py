@@ -203,7 +203,7 @@ class Searcher:
         def facts(s: int) -> Facts:
             found = doc.facts.get(s)
             if found is None:
-                found = doc.facts[s] = Facts.of(doc.sentences[s].tokens, q.tags)
+                found = doc.facts[s] = Facts(doc.sentences[s].tokens, q.tags)
             return found
 
         return facts
