@@ -80,24 +80,25 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         elif expected and ch == expected[-1]:
             expected.pop()
             if not expected and text[i - 1] in ENDERS:
-                j = i + 1
-                while j < end and text[j] in CLOSERS:
-                    j += 1
+                j = _past(text, i + 1, end, CLOSERS)
                 _add(spans, text, s, j)
                 s = i = j
                 continue
         elif not expected and (ch in ENDERS or _is_period(text, i, start, end)):
-            j = i + 1
-            while j < end and (text[j] in ENDERS or text[j] in ".．"):
-                j += 1
-            while j < end and text[j] in CLOSERS:
-                j += 1
+            j = _past(text, _past(text, i + 1, end, ENDERS + ".．"), end, CLOSERS)
             _add(spans, text, s, j)
             s = i = j
             continue
         i += 1
     _add(spans, text, s, end)
     return spans
+
+
+def _past(text: str, j: int, end: int, chars: str) -> int:
+    """The first position from j on that holds none of `chars`."""
+    while j < end and text[j] in chars:
+        j += 1
+    return j
 
 
 def _add(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:

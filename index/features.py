@@ -165,16 +165,24 @@ _STOP_CHARS = frozenset(
 FOCUS_CHARS = 4
 
 
-def focus_pairs(folded: str) -> frozenset[str]:
-    """Character pairs next to the question word (什么, 多少): what the answer is about."""
+def _focus_sides(folded: str) -> tuple[list[str], list[str]]:
+    """The characters just before and just after the question word, stop characters left out."""
     m = _WH.search(folded)
     if m is None:
-        return frozenset()
+        return [], []
     left = folded[max(0, m.start() - FOCUS_CHARS) : m.start()]
     right = folded[m.end() : m.end() + FOCUS_CHARS]
+    return _kept(left), _kept(right)
+
+
+def _kept(side: str) -> list[str]:
+    return [c for c in side if c not in _STOP_CHARS and _CJK.match(c)]
+
+
+def focus_pairs(folded: str) -> frozenset[str]:
+    """Character pairs next to the question word (什么, 多少): what the answer is about."""
     pairs: set[str] = set()
-    for side in (left, right):
-        kept = [c for c in side if c not in _STOP_CHARS and _CJK.match(c)]
+    for kept in _focus_sides(folded):
         pairs.update(kept[i] + kept[i + 1] for i in range(len(kept) - 1))
     return frozenset(pairs)
 
@@ -182,20 +190,19 @@ def focus_pairs(folded: str) -> frozenset[str]:
 def focus_characters(folded: str) -> frozenset[str]:
     """Characters next to the question word, one by one: a pair breaks where the question's
     wording and the page's differ (是谁建的 against 建于), a character does not."""
-    m = _WH.search(folded)
-    if m is None:
-        return frozenset()
-    near = folded[max(0, m.start() - FOCUS_CHARS) : m.start()]
-    near += folded[m.end() : m.end() + FOCUS_CHARS]
-    return frozenset(c for c in near if c not in _STOP_CHARS and _CJK.match(c))
+    left, right = _focus_sides(folded)
+    return frozenset(left + right)
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _bigrams(tokens: Sequence[str]) -> frozenset[str]:
-    joined = "".join(tokens)
-    return frozenset(joined[i : i + 2] for i in range(len(joined) - 1))
+    return _pairs("".join(tokens))
+
+
+def _pairs(joined: str) -> frozenset[str]:
+    return frozenset([joined[i : i + 2] for i in range(len(joined) - 1)])
 
 
 _NONE: frozenset[str] = frozenset()
@@ -222,8 +229,7 @@ class Facts:
         if self._grams is None:
             plain = [t for t in self.tokens if t[0] != "#"]
             joined = "".join(plain)
-            pairs = frozenset([joined[i : i + 2] for i in range(len(joined) - 1)])
-            self._grams = (len(plain), frozenset(joined), pairs)
+            self._grams = (len(plain), frozenset(joined), _pairs(joined))
         return self._grams
 
     def of_kind(self, kind: str) -> frozenset[str]:
