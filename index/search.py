@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from index import store, tantivy_engine
 from index.build import require_current
+from index.cache import Budgeted
 from index.config import Config
 from index.document import Document
 from index.engine import Engine, chosen, layout, ranked_tokens
@@ -43,7 +43,11 @@ COVERAGE = PASSAGE_FEATURES.index("coverage")
 MATCHED = SENTENCE_FEATURES.index("s_coverage")
 MAX_QUESTION_CHARS = 1000
 NEIGHBOURHOOD = 20
-DOCUMENT_CACHE = 256
+# Loaded documents kept, by their characters: about 250 bytes a character once loaded with their
+# sentences' words, so some 250 MB at most, a whole small collection or the pages in use of a
+# large one.
+DOCUMENT_CHARS = 1_000_000
+PASSAGE_CACHE = 20_000  # passages kept as read from SQLite: about 1.5 kB each
 COMMON_POSTINGS = 50_000
 READ_CACHE_KB = 32000  # SQLite's page cache per search thread; its default is 2 MB
 BM25PLUS_DELTA = 1.0
@@ -90,6 +94,14 @@ class Answer:
     short: str | None = None  # 7次, 1977年8月: cut from the first highlight (index/short.py)
 
 
+def _characters(doc: Document) -> int:
+    return len(doc.text)
+
+
+def _one(_: store.Passage) -> int:
+    return 1
+
+
 @contextmanager
 def unreadable_as_unavailable() -> Iterator[None]:
     """SQLite's errors as the one failure the callers handle: the index cannot be read."""
@@ -129,8 +141,8 @@ class Searcher:
         rank = config.ranking
         self._weight = rank.headline_weight if rank.headline else 0
         self._mean_length = store.mean_length(conn, self._weight)
-        self._documents: OrderedDict[int, Document] = OrderedDict()
-        self._lock = threading.Lock()
+        self._documents: Budgeted[int, Document] = Budgeted(DOCUMENT_CHARS, _characters)
+        self._passages: Budgeted[int, store.Passage] = Budgeted(PASSAGE_CACHE, _one)
 
     @classmethod
     def open(
@@ -182,19 +194,30 @@ class Searcher:
         return conn
 
     def document(self, doc_id: int) -> Document:
-        with self._lock:
-            doc = self._documents.get(doc_id)
-            if doc is not None:
-                self._documents.move_to_end(doc_id)
-                return doc
-        doc = store.load_document(self._conn(), self.words, doc_id)
+        doc = self._documents.get(doc_id)
         if doc is None:
-            raise store.IndexUnavailable(f"document {doc_id} is gone from the index: reload it")
-        with self._lock:
-            self._documents[doc_id] = doc
-            while len(self._documents) > DOCUMENT_CACHE:
-                self._documents.popitem(last=False)
+            doc = store.load_document(self._conn(), self.words, doc_id)
+            if doc is None:
+                raise store.IndexUnavailable(f"document {doc_id} is gone from the index: reload it")
+            self._documents.put(doc_id, doc)
         return doc
+
+    def _read_passages(self, ids: list[int]) -> dict[int, store.Passage]:
+        """The passages of these ids, by id: those kept from earlier questions, the rest read in
+        one query. Passage ids are never used again, so a kept passage is the stored one; one
+        removed since stays until the index is opened again, as the engine's postings do."""
+        found: dict[int, store.Passage] = {}
+        missing = []
+        for pid in ids:
+            passage = self._passages.get(pid)
+            if passage is None:
+                missing.append(pid)
+            else:
+                found[pid] = passage
+        for pid, passage in store.passages(self._conn(), self.words, missing).items():
+            self._passages.put(pid, passage)
+            found[pid] = passage
+        return found
 
     @staticmethod
     def _facts(doc: Document, q: Question) -> Callable[[int], Facts]:
@@ -347,7 +370,7 @@ class Searcher:
         # Candidates the engine scored by other BM25 settings, or by part of the question only,
         # are scored here from their stored word counts.
         rescore = not self.engine.exact or len(probe) < len(terms)
-        rows = store.passages(self._conn(), self.words, [pid for _, pid in hits])
+        rows = self._read_passages([pid for _, pid in hits])
         # All the question's words counted in all the passages in one step: counting is most
         # of the cost.
         ids = self.words.ids(terms, self._conn())
