@@ -73,6 +73,7 @@ class Result:
     page: int | None = None  # for paged documents (PDF): the page of the highlighted sentence
     confidence: float = 1.0  # the model's chance that the quote holds the answer
     evidence: tuple[float, ...] = field(default=(), compare=False, repr=False)  # its inputs
+    short: str | None = field(default=None, compare=False, repr=False)  # cut from the highlight
 
 
 @dataclass(frozen=True)
@@ -328,8 +329,7 @@ class Searcher:
                 break
             results.append(result)
             shown.update((result.doc_id, s) for s in range(result.first, result.last + 1))
-        short = short_answer(question, results[0].highlight, q.weights) if results else None
-        return Answer(question, results, short=short)
+        return Answer(question, results, short=results[0].short if results else None)
 
     def candidates(self, question: str, shortlist: int) -> Ranking:
         """The passages worth quoting, the best `shortlist` of them ordered by the model.
@@ -577,6 +577,7 @@ class Searcher:
         around = matched | cand.on_page
         highlight = span_text(doc, best, best)
         title = doc.articles[article].title
+        short = short_answer(q.folded, highlight, q.weights) if asked_kind(q.folded) else None
         evidence = (
             cand.score,
             cand.score - following if following is not None else MARGIN_ALONE,
@@ -593,9 +594,7 @@ class Searcher:
             q.specific_missing(around),
             math.log1p(len(q.core)),
             x[SENTENCE_FEATURES.index("s_focus")],
-            float(
-                bool(asked_kind(q.folded)) and short_answer(q.folded, highlight, q.weights) is None
-            ),
+            float(bool(asked_kind(q.folded)) and short is None),
             q.lost_names(around),
             x[SENTENCE_FEATURES.index("s_focus_chars")],
         )
@@ -614,6 +613,7 @@ class Searcher:
             page=self._page(doc, sents[best].start),
             confidence=round(confidence, 4),
             evidence=evidence,
+            short=short,
         )
 
 
