@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import gettext
 import re
-from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
+from index.cache import Budgeted, one
 from index.tokenize import simplified
 
 DOMAIN = "qabot"
@@ -87,14 +87,10 @@ class Remembered:
     """Each user's language as last seen, for replies to what carries no text (a button)."""
 
     def __init__(self, capacity: int = 10_000) -> None:
-        self.capacity = capacity
-        self._items: OrderedDict[int, str] = OrderedDict()
+        self._items: Budgeted[int, str] = Budgeted(capacity, one)
 
     def note(self, user_id: int, language: str) -> None:
-        self._items[user_id] = language
-        self._items.move_to_end(user_id)
-        if len(self._items) > self.capacity:
-            self._items.popitem(last=False)
+        self._items.put(user_id, language)
 
     def get(self, user_id: int) -> str | None:
         return self._items.get(user_id)

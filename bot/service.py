@@ -15,13 +15,14 @@ import secrets
 import statistics
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
 from index.build import BuildReport, upload_source
+from index.cache import Budgeted, one
 from index.followup import Conversations, Turn, converse
 from index.library import Library
 from index.search import Answer, DocumentSummary, Result, Searcher
@@ -49,27 +50,24 @@ class Record:
 
 
 class Records:
-    """The most recent answers, by id; the oldest are forgotten first."""
+    """The most recent answers, by id; the least recently used are forgotten first."""
 
     def __init__(self, capacity: int = 10_000) -> None:
-        self.capacity = capacity
-        self._items: OrderedDict[str, Record] = OrderedDict()
+        self._items: Budgeted[str, Record] = Budgeted(capacity, one)
 
     def add(self, record: Record) -> str:
         key = secrets.token_hex(4)
-        while key in self._items:
+        while self._items.get(key) is not None:
             key = secrets.token_hex(4)
-        self._items[key] = record
-        if len(self._items) > self.capacity:
-            self._items.popitem(last=False)
+        self._items.put(key, record)
         return key
 
     def get(self, key: str) -> Record | None:
         return self._items.get(key)
 
     def update(self, key: str, record: Record) -> None:
-        if key in self._items:
-            self._items[key] = record
+        if self._items.get(key) is not None:
+            self._items.put(key, record)
 
 
 class RateLimiter:

@@ -38,6 +38,12 @@ class Budgeted(Generic[K, V]):
             self._items.move_to_end(key)
             return found[0]
 
+    def discard(self, key: K) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._spent -= old[1]
+
     def put(self, key: K, value: V) -> None:
         cost = self._cost(value)
         with self._lock:
@@ -51,3 +57,8 @@ class Budgeted(Generic[K, V]):
             while self._spent > self.budget:
                 _, (_, freed) = self._items.popitem(last=False)
                 self._spent -= freed
+
+
+def one(_: object) -> int:
+    """The cost of a value when the budget is a count."""
+    return 1

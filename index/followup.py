@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -29,6 +28,7 @@ from types import MappingProxyType
 
 import jieba
 
+from index.cache import Budgeted, one
 from index.search import Answer, Searcher
 from index.smalltalk import small_talk
 from index.tokenize import Tokenizer, fold
@@ -305,7 +305,7 @@ def converse(
 
 class Conversations:
     """The topic of each conversation, by key (a chat and a user): forgotten after `expire_s`
-    of silence, and the oldest first beyond `capacity`."""
+    of silence, and the least recently used first beyond `capacity`."""
 
     def __init__(
         self,
@@ -314,9 +314,8 @@ class Conversations:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.expire_s = expire_s
-        self.capacity = capacity
         self.clock = clock
-        self._topics: OrderedDict[Hashable, tuple[float, Topic]] = OrderedDict()
+        self._topics: Budgeted[Hashable, tuple[float, Topic]] = Budgeted(capacity, one)
 
     def topic(self, key: Hashable) -> Topic | None:
         found = self._topics.get(key)
@@ -324,18 +323,15 @@ class Conversations:
             return None
         at, topic = found
         if self.expire_s is not None and self.clock() - at > self.expire_s:
-            del self._topics[key]
+            self._topics.discard(key)
             return None
         return topic
 
     def remember(self, key: Hashable, topic: Topic | None) -> None:
         if topic is None:
-            self._topics.pop(key, None)
+            self._topics.discard(key)
             return
-        self._topics[key] = (self.clock(), topic)
-        self._topics.move_to_end(key)
-        if len(self._topics) > self.capacity:
-            self._topics.popitem(last=False)
+        self._topics.put(key, (self.clock(), topic))
 
     def ask(
         self, searcher: Searcher, key: Hashable, question: str, limit: int | None = None

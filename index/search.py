@@ -17,7 +17,7 @@ from pathlib import Path
 
 from index import store, tantivy_engine
 from index.build import require_current
-from index.cache import Budgeted
+from index.cache import Budgeted, one
 from index.config import Config
 from index.document import Document
 from index.engine import Engine, chosen, layout, ranked_tokens
@@ -99,10 +99,6 @@ def _characters(doc: Document) -> int:
     return len(doc.text)
 
 
-def _one(_: store.Passage) -> int:
-    return 1
-
-
 @contextmanager
 def unreadable_as_unavailable() -> Iterator[None]:
     """SQLite's errors as the one failure the callers handle: the index cannot be read."""
@@ -143,7 +139,7 @@ class Searcher:
         self._weight = rank.headline_weight if rank.headline else 0
         self._mean_length = store.mean_length(conn, self._weight)
         self._documents: Budgeted[int, Document] = Budgeted(DOCUMENT_CHARS, _characters)
-        self._passages: Budgeted[int, store.Passage] = Budgeted(PASSAGE_CACHE, _one)
+        self._passages: Budgeted[int, store.Passage] = Budgeted(PASSAGE_CACHE, one)
 
     @classmethod
     def open(

@@ -193,3 +193,14 @@ def test_seed_questions_asked_in_one_chat_score_as_asked_alone(archive: Searcher
         first = archive.search(q.question).results[0]
         again = chats.ask(archive, "seeds", q.question).answer.results[0]
         assert (again.doc, again.highlight) == (first.doc, first.highlight), q
+
+
+def test_beyond_capacity_the_conversation_quiet_longest_is_forgotten() -> None:
+    chats = Conversations(capacity=2)
+    chats.remember("a", Topic("长治市人大常委会2025年召开了几次常委会会议"))
+    chats.remember("b", Topic("晋中市人大常委会开展了几期基层代表培训"))
+    chats.remember("a", Topic("长治市人大常委会2025年召开了几次主任会议"))  # a speaks again
+    chats.remember("c", Topic("左权县的鲟鱼卖到了哪些地方"))
+    assert chats.topic("b") is None
+    assert chats.topic("a") == Topic("长治市人大常委会2025年召开了几次主任会议")
+    assert chats.topic("c") is not None
