@@ -18,22 +18,32 @@ _NUMBER = (
     rf"(?:{_DIGIT}+(?:[,，]{_DIGIT}{{3}})*(?:[.．]{_DIGIT}+)?|[零〇一二两三四五六七八九十百千]+)"
 )
 _SCALE = r"(?:[万萬亿億])?"
-_MEASURES = (
+# Measurements, then the words things are counted by.
+_UNITS = (
     "平方公里|平方千米|平方米|公里|千米|厘米|公分|毫米|公斤|千克|公顷|万元|亿元|"
-    "小时|分钟|个月|人次|"
-    "米|克|吨|元|亩|岁|年|天|秒|%|％|人|名|个|個|件|次|所|家|座|条|條|项|項|部|本|户|戶|"
+    "小时|分钟|个月|米|克|吨|元|亩|岁|年|天|秒"
+)
+_MEASURES = (
+    _UNITS + "|人次|%|％|人|名|个|個|件|次|所|家|座|条|條|项|項|部|本|户|戶|"
     "册|冊|层|層|届|屆|期|场|場|辆|輛|台|臺|股|只|隻|头|頭|首|篇|章|批|支|队|隊|枚|颗|顆|"
     "种|種|类|類|位|间|間|栋|棟|所|处|處|张|張|倍|块|塊|份|站"
 )
-_COUNT = re.compile(rf"(?:约|約|近|超过|超過)?{_NUMBER}{_SCALE}(?:余|餘|多)?(?:{_MEASURES})")
-_AMOUNT = re.compile(rf"{_NUMBER}{_SCALE}(?:余|餘|多)?(?:{_MEASURES})?")
-_YEAR = rf"(?:{_DIGIT}{{4}}|[零〇一二三四五六七八九]{{4}})年"
+# A range is one answer: 15至20厘米, 70-80公里, 276米-285米.
+_LOW = rf"(?:{_NUMBER}{_SCALE}(?:{_MEASURES})?[至到\-~～—－])?"
+_COUNT = re.compile(rf"(?:约|約|近|超过|超過)?{_LOW}{_NUMBER}{_SCALE}(?:余|餘|多)?(?:{_MEASURES})")
+_AMOUNT = re.compile(rf"{_LOW}{_NUMBER}{_SCALE}(?:余|餘|多)?(?:{_MEASURES})?")
+# 1565年, 一九九七年, 公元前25年, and a decade: 1990年代 (not 1990年代表大会).
+_YEAR = (
+    rf"(?:{_DIGIT}{{3}}0年代(?!表)|"
+    rf"(?:(?:公元前?|西元前?){_DIGIT}{{1,4}}|{_DIGIT}{{4}}|[零〇一二三四五六七八九]{{4}})年)"
+)
 _MONTH_DAY = rf"{_DIGIT}{{1,2}}月(?:{_DIGIT}{{1,2}}[日号號])?"
 _DATE = re.compile(
     rf"(?:{_YEAR}(?:{_MONTH_DAY})?|{_MONTH_DAY})"
     rf"(?:[至到\-—~－](?:{_YEAR})?(?:{_DIGIT}{{1,2}}月)?{_DIGIT}{{1,2}}[日号號])?"
 )
 _ORDINAL = re.compile(r"第[0-9０-９零〇一二两三四五六七八九十百千]+[\u4e00-\u9fff]?")
+_LEADING = 2  # characters a leading time or amount may carry: 自…起, 在…时
 _CLAUSE = re.compile(r"[，,、；;：:。！？!?（）()]")
 
 # What a question asks for, from its folded text; a date question may name what it wants of
@@ -47,6 +57,11 @@ _DATE_PARTS = (
     (re.compile(r"哪一?年|何年|年份"), ("年",)),
 )
 _YEAR_ONLY = re.compile(rf"^{_YEAR}$")
+# An amount holds a digit, or numerals other than 一 alone before a unit: 两平方公里, 二十年
+# (三个 is a count, not an amount).
+_MEASURED = re.compile(
+    rf"[0-9]|^(?!一(?:{_UNITS})$)[零〇一二两三四五六七八九十百千]+[万亿]?(?:{_UNITS})$"
+)
 _ASKS_ORDINAL = re.compile(r"第几")
 _ASKS_UNIT = re.compile(r"(?:几|多少)(?:余|多)?([\u4e00-\u9fff])")
 _ASKS_AMOUNT = re.compile(r"多少|多大|多高|多长|多重|多远|多久|几")
@@ -98,7 +113,8 @@ def short_answer(question: str, sentence: str, weights: dict[str, float]) -> str
         ((_beside(sentence, f, pairs, weights), f) for f in found), key=lambda x: x[0], reverse=True
     )
     best, chosen = ranked[0]
-    if not any(best) or (len(ranked) > 1 and ranked[1][0] == best):
+    rivals = {fold(f.text) for score, f in ranked if score == best}
+    if not any(best) or len(rivals) > 1:
         return None
     return chosen.text
 
@@ -122,7 +138,7 @@ def _candidates(kind: str, folded_question: str, sentence: str) -> list[_Found]:
             continue
         if kind == "count" and not folded.endswith((unit, unit + "次")):
             continue
-        if kind == "amount" and (not re.search(r"[0-9]", folded) or _YEAR_ONLY.match(text)):
+        if kind == "amount" and (_YEAR_ONLY.match(text) or not _MEASURED.search(folded)):
             continue  # a bare numeral word (一些, 十分) or a year is not an amount
         found.append(_Found(m.start(), m.end(), text))
     return found
@@ -130,24 +146,26 @@ def _candidates(kind: str, folded_question: str, sentence: str) -> list[_Found]:
 
 def _beside(
     sentence: str, found: _Found, pairs: frozenset[str], weights: dict[str, float]
-) -> tuple[int, float, int, float]:
+) -> tuple[int, float]:
     """How much of the question the clause holding the candidate says: the character pairs
     next to the question word it holds, then the IDF weight of the question's words in it.
-    A candidate that ends a clause saying nothing of the question (1月7日, 推进会召开) is read
-    with the next clause, after every candidate whose own clause says something."""
-    start = found.start
+    A candidate that is a clause of its own, saying nothing of the question (1970年，在…取得学士
+    学位; 自1962年起，…), is read with the clause after it, which it leads."""
+    start, stop = _clause(sentence, found.start, found.stop)
+    own = _says(sentence[start:stop], pairs, weights)
+    if any(own) or (stop - start) - (found.stop - found.start) > _LEADING:
+        return own
+    _, end = _clause(sentence, stop + 1, stop + 1)
+    return _says(sentence[stop + 1 : end], pairs, weights)
+
+
+def _clause(sentence: str, start: int, stop: int) -> tuple[int, int]:
+    """The clause around sentence[start:stop], between the marks that end clauses."""
     while start > 0 and not _CLAUSE.match(sentence[start - 1]):
         start -= 1
-    stop = found.stop
     while stop < len(sentence) and not _CLAUSE.match(sentence[stop]):
         stop += 1
-    own = _says(sentence[start:stop], pairs, weights)
-    if any(own) or stop > found.stop:
-        return (*own, 0, 0.0)
-    end = stop + 1
-    while end < len(sentence) and not _CLAUSE.match(sentence[end]):
-        end += 1
-    return (0, 0.0, *_says(sentence[stop + 1 : end], pairs, weights))
+    return start, stop
 
 
 def _says(clause: str, pairs: frozenset[str], weights: dict[str, float]) -> tuple[int, float]:

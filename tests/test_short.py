@@ -56,6 +56,49 @@ def test_a_sentence_without_the_asked_kind_gives_none() -> None:
     assert short_answer("李新文现任什么职务？", "李新文现任党委书记。", W) is None
 
 
+def test_a_range_is_one_answer() -> None:
+    sentence = "这种树的果实长约15至20厘米，重约2公斤。"
+    assert (
+        short_answer("果实的长度是多少厘米？", sentence, {"果实": 2.0, "长度": 1.0}) == "15至20厘米"
+    )
+    sentence = "它在平地上每小时可跑70-80公里。"
+    assert short_answer("它每小时能跑多少公里？", sentence, {"小时": 1.0, "跑": 1.0}) == "70-80公里"
+
+
+def test_a_time_that_leads_its_clause_is_read_with_the_clause_it_leads() -> None:
+    sentence = "1970年，他在师范大学取得学士学位，1975年在美国取得硕士学位。"
+    weights = {"取得": 1.0, "学士": 3.0, "学位": 2.0}
+    assert short_answer("他是何时取得学士学位的？", sentence, weights) == "1970年"
+    sentence = "自1962年起，国铁开始制作近郊型电车。"
+    assert short_answer("国铁何时开始制作电车？", sentence, {"国铁": 2.0, "制作": 1.0}) == "1962年"
+
+
+def test_amounts_in_chinese_numerals_before_a_unit() -> None:
+    sentence = "它是一个占地约两平方公里的公园。"
+    assert short_answer("公园占地面积多大？", sentence, {"占地": 2.0, "公园": 1.0}) == "两平方公里"
+    # 三个 counts things; it does not measure the weight asked for.
+    sentence = "这种袋鼠共有三个亚种，体重约只有8公斤。"
+    assert short_answer("这种袋鼠的体重是多少？", sentence, {"体重": 2.0, "袋鼠": 1.0}) == "8公斤"
+
+
+def test_years_before_the_common_era_and_decades() -> None:
+    sentence = "这座城是罗马人在公元前25年建立的。"
+    assert short_answer("这座城是何时建立的？", sentence, {"建立": 2.0}) == "公元前25年"
+    sentence = "1990年代以来，酒吧在市政厅附近开设。"
+    assert short_answer("酒吧是从哪一年开始开设的？", sentence, {"酒吧": 2.0, "开设": 1.0}) == (
+        "1990年代"
+    )
+    sentence = "1990年代表大会在市政厅召开。"
+    assert short_answer("代表大会是哪一年召开的？", sentence, {"代表大会": 2.0}) == "1990年"
+
+
+def test_the_same_thing_said_twice_is_not_two_answers() -> None:
+    sentence = "条约初订的期限为二十年，条约续订的期限也是二十年。"
+    assert short_answer("条约的期限是多少年？", sentence, {"条约": 2.0, "期限": 2.0}) == "二十年"
+    sentence = "条约初订的期限为二十年，条约续订的期限为十年。"
+    assert short_answer("条约的期限是多少年？", sentence, {"条约": 2.0, "期限": 2.0}) is None
+
+
 def test_traditional_text_keeps_its_script() -> None:
     sentence = "山東女子學院現有兩個校區，藏書81.6萬冊。"
     assert short_answer("图书馆藏书量是多少册？", sentence, {"藏书": 2.0}) == "81.6萬冊"
