@@ -53,3 +53,6 @@ class Document:
     id: int = 0  # the index's id for it, once stored
     # What ranking derives from each sentence once it is loaded (index/features.py: Facts).
     facts: dict[int, Facts] = field(default_factory=dict, repr=False, compare=False)
+    # Read from the index article by article: the articles whose sentences hold their tokens
+    # (the others' are empty); None when all do.
+    worded: set[int] | None = field(default=None, repr=False, compare=False)

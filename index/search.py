@@ -140,6 +140,7 @@ class Searcher:
         self._mean_length = store.mean_length(conn, self._weight)
         self._documents: Budgeted[int, Document] = Budgeted(DOCUMENT_CHARS, _characters)
         self._passages: Budgeted[int, store.Passage] = Budgeted(PASSAGE_CACHE, one)
+        self._lock = threading.Lock()  # one thread at a time adds words to a kept document
 
     @classmethod
     def open(
@@ -190,13 +191,18 @@ class Searcher:
             conn.execute(f"PRAGMA cache_size=-{READ_CACHE_KB}")
         return conn
 
-    def document(self, doc_id: int) -> Document:
+    def document(self, doc_id: int, article: int | None = None) -> Document:
+        """A document's text and structure; with `article`, the words of that article's
+        sentences, which are all a passage's features and quote read."""
         doc = self._documents.get(doc_id)
         if doc is None:
-            doc = store.load_document(self._conn(), self.words, doc_id)
+            doc = store.load_document(self._conn(), self.words, doc_id, article)
             if doc is None:
                 raise store.IndexUnavailable(f"document {doc_id} is gone from the index: reload it")
             self._documents.put(doc_id, doc)
+        elif article is not None and doc.worded is not None and article not in doc.worded:
+            with self._lock:
+                store.add_article_words(self._conn(), self.words, doc, article)
         return doc
 
     def _read_passages(self, ids: list[int]) -> dict[int, store.Passage]:
@@ -464,7 +470,7 @@ class Searcher:
         self, q: Question, passage: store.Passage, features: list[float], on_page: frozenset[str]
     ) -> Candidate:
         """A passage with its sentences scored by the model, and its own score."""
-        doc = self.document(passage.doc_id)
+        doc = self.document(passage.doc_id, passage.article)
         sents = doc.sentences
         # A word in most sentences around here says little about which one answers.
         art = sents[passage.first].article

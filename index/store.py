@@ -547,8 +547,12 @@ def _parts(
     return packed[:n], packed[n : n + context_length], packed[n + context_length :]
 
 
-def load_document(conn: sqlite3.Connection, words: Words, doc_id: int) -> Document | None:
-    """One document with its structure and words, or None when there is no such id."""
+def load_document(
+    conn: sqlite3.Connection, words: Words, doc_id: int, article: int | None = None
+) -> Document | None:
+    """One document with its structure and words, or None when there is no such id. With
+    `article`, only that article's sentences get their words (`add_article_words` adds
+    another's later): a question reads one article of a page, and words are most of the cost."""
     row = conn.execute(
         "SELECT path, name, sha256, text, layout FROM documents WHERE id=?", (doc_id,)
     ).fetchone()
@@ -564,25 +568,49 @@ def load_document(conn: sqlite3.Connection, words: Words, doc_id: int) -> Docume
     )
     paragraphs, spans = _read_layout(layout)
     doc.paragraphs.extend(paragraphs)
+    doc.sentences.extend(SentenceInfo(*span, ()) for span in spans)
+    if article is None:
+        _add_words(conn, words, doc, "", ())
+    else:
+        doc.worded = set()
+        add_article_words(conn, words, doc, article)
+    return doc
+
+
+def add_article_words(conn: sqlite3.Connection, words: Words, doc: Document, article: int) -> None:
+    """The words of one article's sentences and chunks, into a document read without them."""
+    if doc.worded is None or article in doc.worded:
+        return
+    _add_words(conn, words, doc, " AND article=?", (article,))
+    doc.worded.add(article)
+
+
+def _add_words(
+    conn: sqlite3.Connection, words: Words, doc: Document, where: str, args: tuple[int, ...]
+) -> None:
     stored = [
         (first, last, *_parts(first, last, context_length, blob))
         for first, last, context_length, blob in conn.execute(
-            "SELECT first, last, context_length, words FROM chunks WHERE doc_id=? ORDER BY id",
-            (doc_id,),
+            f"SELECT first, last, context_length, words FROM chunks WHERE doc_id=?{where}"
+            " ORDER BY id",
+            (doc.id, *args),
         )
     ]
     if not stored:
-        return doc
-    # One look-up of the whole document's words, then cut into sentences and headlines.
+        return
+    # One look-up of all the words, then cut into sentences and headlines.
     tokens = words.decode(np.concatenate([ids for *_, c, b in stored for ids in (c, b)]), conn)
+    sentences = doc.sentences
     at = 0
     for first, last, lengths, context, _ in stored:
         doc.chunks.append(ChunkInfo(first, last, tuple(tokens[at : at + len(context)])))
         at += len(context)
         for s, length in zip(range(first, last + 1), lengths.tolist(), strict=True):
-            doc.sentences.append(SentenceInfo(*spans[s], tuple(tokens[at : at + length])))
+            old = sentences[s]
+            sentences[s] = SentenceInfo(
+                old.article, old.paragraph, old.start, old.stop, tuple(tokens[at : at + length])
+            )
             at += length
-    return doc
 
 
 @dataclass(frozen=True)

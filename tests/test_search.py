@@ -12,12 +12,21 @@ import pytest
 
 from index.build import update_index
 from index.config import Config
+from index.evaluate import load_gold
 from index.quote import span_text
 from index.search import Searcher
-from index.store import Passage, count_in
+from index.store import Passage, Words, add_article_words, connect, count_in, load_document
 from index.tokenize import Tokenizer
 
-from .conftest import CHANGZHI, ENGINES, JINZHONG, index_texts, with_engine
+from .conftest import (
+    CHANGZHI,
+    ENGINES,
+    JINZHONG,
+    SEED_QA,
+    index_texts,
+    samples_index,
+    with_engine,
+)
 
 
 def test_city_in_the_question_picks_that_citys_page(sample_searcher: Searcher) -> None:
@@ -232,3 +241,44 @@ def test_a_backup_put_back_is_read_whole(
     assert again.words is not grown.words
     result = again.search("太谷饼子销往多少个国家？").results[0]
     assert result.doc == "d.txt" and "远销海外" in result.quote
+
+
+def test_a_page_read_one_article_at_a_time_ends_as_the_page_read_whole(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    conn = connect(samples_index(tmp_path, config, tokenizer))
+    words = Words(conn)
+    (doc_id,) = conn.execute("SELECT id FROM documents WHERE name=?", (JINZHONG,)).fetchone()
+    whole = load_document(conn, words, doc_id)
+    assert whole is not None
+    articles = sorted({s.article for s in whole.sentences})
+    assert len(articles) == 6
+    for last in (articles[-1], articles[2]):
+        part = load_document(conn, words, doc_id, last)
+        assert part is not None
+        assert all(s.tokens for s in part.sentences if s.article == last)
+        assert not any(s.tokens for s in part.sentences if s.article != last)
+        for article in articles:
+            add_article_words(conn, words, part, article)
+        assert part.sentences == whole.sentences
+
+
+def test_questions_on_pages_kept_in_part_answer_as_on_a_fresh_index(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """One searcher keeps the pages its questions read, with only the articles they read in
+    words; a later question on another article of a kept page must see that article whole."""
+    index_dir = samples_index(tmp_path, config, tokenizer)
+    cfg = config.with_index_path(index_dir)
+    questions = [g.question for g in load_gold(SEED_QA).questions]
+    kept = Searcher.open(index_dir, cfg, tokenizer)
+
+    def seen(searcher: Searcher, question: str) -> list[tuple[str, int, str, float]]:
+        return [
+            (r.doc, r.sentence, r.quote, r.confidence) for r in searcher.search(question).results
+        ]
+
+    in_turn = [seen(kept, q) for q in questions]
+    alone = [seen(Searcher.open(index_dir, cfg, tokenizer), q) for q in questions]
+    assert in_turn == alone
+    assert all(results for results in alone)
