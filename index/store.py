@@ -606,9 +606,9 @@ def _add_words(
         doc.chunks.append(ChunkInfo(first, last, tuple(tokens[at : at + len(context)])))
         at += len(context)
         for s, length in zip(range(first, last + 1), lengths.tolist(), strict=True):
-            old = sentences[s]
+            article, paragraph, start, stop, _ = sentences[s]
             sentences[s] = SentenceInfo(
-                old.article, old.paragraph, old.start, old.stop, tuple(tokens[at : at + length])
+                article, paragraph, start, stop, tuple(tokens[at : at + length])
             )
             at += length
 
