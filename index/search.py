@@ -111,8 +111,9 @@ def unreadable_as_unavailable() -> Iterator[None]:
 class Searcher:
     """An opened index: a ranking engine, and the stored rows read as questions need them.
 
-    Documents a quote is cut from are read from SQLite and kept in a small cache, so memory
-    does not grow with the collection. Searches may run in several threads at once.
+    Documents a quote is cut from are read from SQLite (their words one article at a time) and
+    kept up to a budget of characters, so memory does not grow with the collection. Searches
+    may run in several threads at once.
     """
 
     def __init__(
