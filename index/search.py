@@ -194,10 +194,12 @@ class Searcher:
 
     def document(self, doc_id: int, article: int | None = None) -> Document:
         """A document's text and structure; with `article`, the words of that article's
-        sentences, which are all a passage's features and quote read."""
+        sentences, which are all a passage's features and quote read. Without, no words:
+        the text alone says what a page mentions, and the spans how far a quote may grow."""
         doc = self._documents.get(doc_id)
         if doc is None:
-            doc = store.load_document(self._conn(), self.words, doc_id, article)
+            wanted = () if article is None else (article,)
+            doc = store.load_document(self._conn(), self.words, doc_id, wanted)
             if doc is None:
                 raise store.IndexUnavailable(f"document {doc_id} is gone from the index: reload it")
             self._documents.put(doc_id, doc)

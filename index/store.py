@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -548,10 +548,13 @@ def _parts(
 
 
 def load_document(
-    conn: sqlite3.Connection, words: Words, doc_id: int, article: int | None = None
+    conn: sqlite3.Connection,
+    words: Words,
+    doc_id: int,
+    articles: Collection[int] | None = None,
 ) -> Document | None:
     """One document with its structure and words, or None when there is no such id. With
-    `article`, only that article's sentences get their words (`add_article_words` adds
+    `articles`, only those articles' sentences get their words (`add_article_words` adds
     another's later): a question reads one article of a page, and words are most of the cost."""
     row = conn.execute(
         "SELECT path, name, sha256, text, layout FROM documents WHERE id=?", (doc_id,)
@@ -569,11 +572,12 @@ def load_document(
     paragraphs, spans = _read_layout(layout)
     doc.paragraphs.extend(paragraphs)
     doc.sentences.extend(SentenceInfo(*span, ()) for span in spans)
-    if article is None:
+    if articles is None:
         _add_words(conn, words, doc, "", ())
     else:
         doc.worded = set()
-        add_article_words(conn, words, doc, article)
+        for article in articles:
+            add_article_words(conn, words, doc, article)
     return doc
 
 

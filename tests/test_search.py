@@ -254,7 +254,7 @@ def test_a_page_read_one_article_at_a_time_ends_as_the_page_read_whole(
     articles = sorted({s.article for s in whole.sentences})
     assert len(articles) == 6
     for last in (articles[-1], articles[2]):
-        part = load_document(conn, words, doc_id, last)
+        part = load_document(conn, words, doc_id, [last])
         assert part is not None
         assert all(s.tokens for s in part.sentences if s.article == last)
         assert not any(s.tokens for s in part.sentences if s.article != last)
@@ -267,11 +267,15 @@ def test_questions_on_pages_kept_in_part_answer_as_on_a_fresh_index(
     tmp_path: Path, config: Config, tokenizer: Tokenizer
 ) -> None:
     """One searcher keeps the pages its questions read, with only the articles they read in
-    words; a later question on another article of a kept page must see that article whole."""
+    words (none, for a page only asked whether it names a place); a later question on another
+    article of a kept page must see that article whole."""
     index_dir = samples_index(tmp_path, config, tokenizer)
     cfg = config.with_index_path(index_dir)
     questions = [g.question for g in load_gold(SEED_QA).questions]
     kept = Searcher.open(index_dir, cfg, tokenizer)
+    # A follow-up that names a place reads whether each candidate's page names it: those pages
+    # are kept without words until a question reads one of their articles.
+    kept.search("长治市人大常委会有多少名委员？", focus=["晋中"])
 
     def seen(searcher: Searcher, question: str) -> list[tuple[str, int, str, float]]:
         return [
