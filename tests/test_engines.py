@@ -12,6 +12,7 @@ from index import tantivy_engine
 from index.config import Config, RankingConfig
 from index.memory_engine import MemoryEngine
 from index.search import Searcher
+from index.store import Words, connect, load_document
 from index.tokenize import Tokenizer
 
 from .conftest import ENGINES, samples_index, with_engine
@@ -56,10 +57,13 @@ def test_both_engines_say_which_articles_hold_a_word(
         monkeypatch.setattr(tantivy_engine, "PLACES_LIMIT", 1)
         engine = "tantivy"
     cfg = with_engine(config, engine)
-    searcher = Searcher.open(samples_index(tmp_path, cfg, tokenizer), cfg, tokenizer)
+    index_dir = samples_index(tmp_path, cfg, tokenizer)
+    searcher = Searcher.open(index_dir, cfg, tokenizer)
+    conn = connect(index_dir)
     held: dict[str, set[tuple[int, int]]] = {}
     for summary in searcher.sources():
-        doc = searcher.document(summary.id)
+        doc = load_document(conn, Words(conn), summary.id)
+        assert doc is not None
         for c in doc.chunks:
             article = doc.sentences[c.first].article
             for s in doc.sentences[c.first : c.last + 1]:
