@@ -89,7 +89,7 @@ def serve(args: argparse.Namespace) -> None:
         times = []
         for q in asked:
             start = time.perf_counter()
-            searcher.search(q)
+            searcher.search(q, focus=[args.focus] if args.focus else ())
             times.append((time.perf_counter() - start) * 1000)
         rounds.append(times)
     rss, peak = memory_mb()
@@ -208,6 +208,7 @@ def main() -> None:
     child.add_argument("--questions", type=int, default=500)
     child.add_argument("--shared", type=Path, default=REPO.parent / "shared")
     child.add_argument("--quality", action="store_true")
+    child.add_argument("--focus", default="", help="ask each question as a follow-up naming it")
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--engines", nargs="+", default=["rank-bm25", "tantivy"])
     parser.add_argument("--rounds", type=int, default=3)
