@@ -15,6 +15,9 @@ from functools import cached_property
 
 from index.document import SentenceInfo
 
+# 几 asking how many, not the 几 of 几何, 几乎, 几内亚, 茶几 or 欧几里得.
+HOW_MANY = r"(?<![茶欧])几(?![何乎内])"
+
 # What kind of thing a question asks for, told by its question words.
 ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -30,7 +33,7 @@ ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("title", re.compile(r"职务|职位|官职|什么职|头衔")),
     ("person", re.compile(r"谁|哪位|什么人|何人|\bwho\b")),
-    ("count", re.compile(r"几|多少|多大|多高|多长|多重|多远|多久|how (?:many|much)")),
+    ("count", re.compile(rf"{HOW_MANY}|多少|多大|多高|多长|多重|多远|多久|how (?:many|much)")),
 )
 _NUMBER = re.compile(r"^(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]+)$")
 _PLACE_END = tuple("省市县区镇村乡国州岛山河湖")
@@ -158,7 +161,9 @@ class Question:
         return lost / top if top > 0 else 0.0
 
 
-_WH = re.compile(r"什么|哪里|哪儿|哪些|哪个|哪一|哪|谁|几|多少|何|怎么|怎样|如何|为什么|为何")
+_WH = re.compile(
+    rf"什么|哪里|哪儿|哪些|哪个|哪一|哪|谁|{HOW_MANY}|多少|何|怎么|怎样|如何|为什么|为何"
+)
 _STOP_CHARS = frozenset(
     "的了是在和与及或也都就而被把对从向以为于之其这那着过得地所等并又还吗呢吧啊么"
 )

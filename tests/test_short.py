@@ -7,6 +7,7 @@ import json
 import pytest
 
 from bot.format import answer_html
+from index.features import ASKED
 from index.search import Searcher
 from index.short import asked_kind, short_answer
 
@@ -28,10 +29,19 @@ TWO_COUNTS = "召开常委会会议7次、主任会议15次，制定地方性法
         ("她是第几位皇后？", "ordinal"),
         ("李新文现任什么职务？", ""),
         ("你好", ""),
+        ("几何学研究什么？", ""),
+        ("几内亚法郎的辅币单位是什么？", ""),
     ],
 )
 def test_the_kind_of_question(question: str, kind: str) -> None:
     assert asked_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    "question", ["几何学研究什么？", "他几乎赢得了所有奖项吗？", "茶几是谁设计的？"]
+)
+def test_the_ji_inside_a_word_asks_no_count(question: str) -> None:
+    assert "count" not in [kind for kind, pattern in ASKED if pattern.search(question)]
 
 
 def test_the_count_beside_the_asked_words_wins() -> None:
