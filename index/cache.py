@@ -23,9 +23,6 @@ class Budgeted(Generic[K, V]):
         self._spent = 0
         self._lock = threading.Lock()
 
-    def __len__(self) -> int:
-        return len(self._items)
-
     @property
     def spent(self) -> int:
         return self._spent
