@@ -3,13 +3,15 @@
 Run from the repository root:  .venv/bin/python bench/feature_ablations.py [--shared ../shared]
 For each group of features, train/fit_ranker.py fits the weights again with the group left
 out (on the trial set, as always), and both sets are asked with those weights, every answer
-shown (min_confidence 0), so that the figures are the ranking's alone. Prints a Markdown
+shown (min_confidence 0), so that the figures are the ranking's alone; one row keeps every
+feature but leaves out the within-article order. Prints a Markdown
 table; the README quotes it. Takes about ten minutes on 2 cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -25,8 +27,10 @@ from index.evaluate import evaluate, load_gold  # noqa: E402
 from index.search import Searcher  # noqa: E402
 from index.tokenize import Tokenizer  # noqa: E402
 
+WITHIN = "− within-article order (each article's passages in the passage order)"
 GROUPS: list[tuple[str, list[str]]] = [
     ("all features (the shipped model)", []),
+    (WITHIN, []),
     ("− word rarity around the sentence (s_local)", ["s_local"]),
     ("− question words matched in the sentence", ["s_coverage", "s_core", "s_topic"]),
     ("− character pairs (s_bigrams, s_focus)", ["s_bigrams", "s_focus"]),
@@ -66,6 +70,10 @@ def main() -> None:
             if dropped:
                 command += ["--drop", *dropped]
             subprocess.run(command, check=True, capture_output=True)
+            if label == WITHIN:
+                data = json.loads(weights.read_text(encoding="utf-8"))
+                del data["within article"]
+                weights.write_text(json.dumps(data), encoding="utf-8")
             config = replace(base, search=replace(base.search, model=weights))
             cells = []
             for gold, name in ((seeds, "samples-index"), (cmrc, "cmrc-index")):

@@ -20,8 +20,8 @@ from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "ranker.json"
 
 CONFIDENCE_FEATURES = (
-    "score",  # the passage's model score
-    "margin",  # over the next candidate's
+    "score",  # the model score of the article's best-placed passage
+    "margin",  # over the next other article's
     "core",  # share of the IDF weight of the question's own words in the passage or headline
     "s_core",  # ... in the highlighted sentence
     "s_bigrams",  # share of the question's character pairs in the highlighted sentence
@@ -55,6 +55,9 @@ class Model:
     command: str = ""
     pairs: tuple[float, ...] = ()  # over PAIRS; none for a model of sums alone
     scale: tuple[tuple[float, float], ...] = ()  # each confidence feature's mean and spread
+    # Over PASSAGE_FEATURES + TOP_FEATURES: which of one article's shortlisted passages to
+    # quote first. None weighs anything in an older file, which keeps the passage order.
+    within: tuple[float, ...] = ()
 
     @cached_property
     def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -73,6 +76,10 @@ class Model:
 
     def passage_score(self, x: list[float]) -> float:
         score: float = sum(map(operator.mul, self.passage, x))
+        return score
+
+    def within_score(self, x: list[float]) -> float:
+        score: float = sum(map(operator.mul, self.within, x))
         return score
 
     def probability(self, x: list[float]) -> float:
@@ -94,9 +101,11 @@ class Model:
         data: dict[str, object] = {
             "command": self.command,
             "passage": table(PASSAGE_FEATURES + TOP_FEATURES, self.passage),
-            "sentence": table(SENTENCE_FEATURES, self.sentence),
-            "confidence": table(("bias", *CONFIDENCE_FEATURES), self.confidence),
         }
+        if self.within:
+            data["within article"] = table(PASSAGE_FEATURES + TOP_FEATURES, self.within)
+        data["sentence"] = table(SENTENCE_FEATURES, self.sentence)
+        data["confidence"] = table(("bias", *CONFIDENCE_FEATURES), self.confidence)
         if self.pairs:
             data["confidence pairs"] = table(PAIRS, self.pairs)
             data["confidence scale"] = {
@@ -128,4 +137,5 @@ class Model:
             )
             if scale
             else (),
+            weights("within article", PASSAGE_FEATURES + TOP_FEATURES),
         )

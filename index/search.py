@@ -309,7 +309,7 @@ class Searcher:
         q = ranking.question
         results: list[Result] = []
         shown: set[tuple[int, int]] = set()  # (document, sentence) already quoted
-        read = ranking.shortlist
+        scores = [c.score for c in ranking.shortlist]
         floor = self.config.ranking.min_coverage
 
         def skipped(p: store.Passage, features: list[float]) -> bool:
@@ -320,14 +320,12 @@ class Searcher:
                 return True
             return all((p.doc_id, s) in shown for s in range(p.first, p.last + 1))
 
-        for n, cand in enumerate(ranking.ordered(self._candidate, skipped)):
+        for cand in ranking.ordered(self._candidate, skipped):
             if len(results) >= limit:
                 break
             if names and not self._mentions(cand.passage.doc_id, names, mentioned):
                 continue
-            # The margin over the next candidate the model read, if there is one.
-            following = read[n + 1].score if n + 1 < len(read) else None
-            result = self._quote(q, cand, following, shown)
+            result = self._quote(q, cand, scores, shown)
             if result is None:
                 continue
             if not results and result.confidence < self.config.search.min_confidence:
@@ -467,7 +465,9 @@ class Searcher:
             scored.append((passage, features, frozenset(around)))
         read = [self._candidate(q, *row) for row in scored[:shortlist]]
         read.sort(key=lambda c: -c.score)
-        return Ranking(q, read, scored[shortlist:])
+        for place, c in enumerate(read):
+            c.place = place
+        return Ranking(q, read, scored[shortlist:], order=_by_article(read))
 
     def _candidate(
         self, q: Question, passage: store.Passage, features: list[float], on_page: frozenset[str]
@@ -492,7 +492,9 @@ class Searcher:
         cand = Candidate(
             passage, doc, features, on_page, frozenset(passage.context), local, facts, {}, {}
         )
-        cand.score = self.model.passage_score([*features, *cand.top(self.model, q)])
+        x = [*features, *cand.top(self.model, q)]
+        cand.score = self.model.passage_score(x)
+        cand.within = self.model.within_score(x)
         return cand
 
     def _probe(self, terms: list[str], weights: dict[str, float]) -> list[str]:
@@ -530,13 +532,53 @@ class Searcher:
         self,
         q: Question,
         cand: Candidate,
-        following: float | None,
+        scores: list[float],
         shown: set[tuple[int, int]],
     ) -> Result | None:
         """The candidate's best sentence, widened with its neighbours up to the quote length.
 
-        Sentences an earlier result already quotes are left out, so results never repeat.
+        Sentences an earlier result already quotes are left out, so results never repeat. The
+        confidence judges the article by the passage the passage model put first in it, as it
+        was fit: the within-article order picks where to quote, not whether to.
         """
+        window = self._window(q, cand, shown)
+        if window is None:
+            return None
+        lo, hi, best, matched = window
+        doc, sents = cand.doc, cand.doc.sentences
+        highlight = span_text(doc, best, best)
+        short = _short(q, doc, best)
+        judged = cand.leader
+        theirs = None if judged is None else self._window(q, judged, shown)
+        if judged is None or theirs is None:
+            evidence = self._evidence(q, cand, scores, best, matched, short)
+        else:
+            _, _, j_best, j_matched = theirs
+            j_short = _short(q, judged.doc, j_best)
+            evidence = self._evidence(q, judged, scores, j_best, j_matched, j_short)
+        confidence = self.model.probability(list(evidence))
+        return Result(
+            doc=doc.name,
+            title=doc.articles[sents[best].article].title,
+            quote=span_text(doc, lo, hi),
+            highlight=highlight,
+            score=round(float(cand.score), 4),
+            paragraph=sents[best].paragraph,
+            doc_id=cand.passage.doc_id,
+            first=lo,
+            last=hi,
+            sentence=best,
+            page=self._page(doc, sents[best].start),
+            confidence=round(confidence, 4),
+            evidence=evidence,
+            short=short,
+        )
+
+    def _window(
+        self, q: Question, cand: Candidate, shown: set[tuple[int, int]]
+    ) -> tuple[int, int, int, set[str]] | None:
+        """The sentences a quote of the candidate spans, its best one and the words it holds
+        with its headline's; None when nothing of it is left to show or it matches too little."""
         chunk, doc, model = cand.passage, cand.doc, self.model
         sents = doc.sentences
 
@@ -578,14 +620,26 @@ class Searcher:
         coverage = sum(w for t, w in q.weights.items() if t in matched) / q.total
         if coverage < self.config.ranking.min_coverage:
             return None
+        return lo, hi, best, matched
+
+    @staticmethod
+    def _evidence(
+        q: Question,
+        cand: Candidate,
+        scores: list[float],
+        best: int,
+        matched: set[str],
+        short: str | None,
+    ) -> tuple[float, ...]:
+        """CONFIDENCE_FEATURES of a quote of the candidate whose bold sentence is `best`;
+        `scores` are the shortlist's, in the passage model's order."""
         x = cand.sentence_features(q, best)
         around = matched | cand.on_page
-        highlight = span_text(doc, best, best)
-        title = doc.articles[article].title
-        short = short_answer(q.folded, highlight, q.weights) if asked_kind(q.folded) else None
-        evidence = (
+        # The margin over the next passage the model read, if there is one.
+        after = cand.place + 1
+        return (
             cand.score,
-            cand.score - following if following is not None else MARGIN_ALONE,
+            cand.score - scores[after] if 0 < after < len(scores) else MARGIN_ALONE,
             cand.features[PASSAGE_FEATURES.index("core")],
             x[SENTENCE_FEATURES.index("s_core")],
             x[SENTENCE_FEATURES.index("s_bigrams")],
@@ -603,23 +657,27 @@ class Searcher:
             q.lost_names(around),
             x[SENTENCE_FEATURES.index("s_focus_chars")],
         )
-        confidence = model.probability(list(evidence))
-        return Result(
-            doc=doc.name,
-            title=title,
-            quote=span_text(doc, lo, hi),
-            highlight=highlight,
-            score=round(float(cand.score), 4),
-            paragraph=sents[best].paragraph,
-            doc_id=chunk.doc_id,
-            first=lo,
-            last=hi,
-            sentence=best,
-            page=self._page(doc, sents[best].start),
-            confidence=round(confidence, 4),
-            evidence=evidence,
-            short=short,
-        )
+
+
+def _short(q: Question, doc: Document, s: int) -> str | None:
+    """The short answer sentence s gives, for a question that asks for one."""
+    return short_answer(q.folded, span_text(doc, s, s), q.weights) if asked_kind(q.folded) else None
+
+
+def _by_article(read: list[Candidate]) -> list[Candidate]:
+    """The candidates with each article in the places the passage model gave its passages,
+    but its own passages in the within-article model's order: passages of one article share
+    their topic and context, and differ in whether a sentence of theirs answers."""
+    articles: dict[tuple[int, int], list[Candidate]] = {}
+    for c in read:
+        articles.setdefault((c.passage.doc_id, c.passage.article), []).append(c)
+    for passages in articles.values():
+        leader = passages[0]
+        passages.sort(key=lambda c: -c.within)
+        if passages[0] is not leader:
+            passages[0].leader = leader
+    queues = {key: iter(passages) for key, passages in articles.items()}
+    return [next(queues[c.passage.doc_id, c.passage.article]) for c in read]
 
 
 @dataclass
@@ -631,6 +689,8 @@ class Ranking:
     # The next passages, each with its PASSAGE_FEATURES and the question's own words its page holds.
     rest: list[tuple[store.Passage, list[float], frozenset[str]]]
     note: str = ""
+    # The shortlist as quoted: each article's passages in the within-article model's order.
+    order: list[Candidate] = field(default_factory=list)
 
     def ordered(
         self,
@@ -638,7 +698,7 @@ class Ranking:
         skipped: Callable[[store.Passage, list[float]], bool],
     ) -> Iterator[Candidate]:
         """The shortlist, then the rest as they are needed, less those `skipped` says."""
-        yield from self.shortlist
+        yield from self.order
         for passage, features, on_page in self.rest:
             if not skipped(passage, features):
                 yield read(self.question, passage, features, on_page)
@@ -658,7 +718,10 @@ class Candidate:
     _features: dict[int, list[float]]
     _scores: dict[int, float]
     best: int = 0
-    score: float = 0.0
+    score: float = 0.0  # the passage model's
+    within: float = 0.0  # the within-article model's, against the article's other passages
+    place: int = -1  # in the passage model's order of the shortlist
+    leader: Candidate | None = None  # the passage whose first place in its article it took
     _scored_by: Model | None = None
 
     def sentence_features(self, q: Question, s: int) -> list[float]:

@@ -37,6 +37,7 @@ def _fitting():
 def test_the_shipped_weights_name_every_feature_and_how_they_were_made() -> None:
     data = json.loads(DEFAULT_WEIGHTS.read_text(encoding="utf-8"))
     assert set(data["passage"]) == set(PASSAGE_FEATURES + TOP_FEATURES)
+    assert set(data["within article"]) == set(PASSAGE_FEATURES + TOP_FEATURES)
     assert set(data["sentence"]) == set(SENTENCE_FEATURES)
     assert set(data["confidence"]) == {"bias", *CONFIDENCE_FEATURES}
     assert set(data["confidence pairs"]) == set(PAIRS)
@@ -83,16 +84,24 @@ def test_a_passage_whose_best_sentence_holds_the_asked_kind_comes_first(
     tmp_path: Path, config: Config, tokenizer: Tokenizer
 ) -> None:
     """新润喜 is named alike in the passage where he speaks and in the one that gives his
-    offices; a question asking his office wants the second. Without the best sentence's
-    answer type (s_best_type) in the passage order, the first wins by its BM25 place."""
+    offices; a question asking his office wants the second. Both are of one article, so the
+    within-article model alone would pick it; with that model off, the passage order must,
+    and without the best sentence's answer type (s_best_type) the first wins by its BM25
+    place."""
     index_dir = samples_index(tmp_path, config, tokenizer)
     question = "新润喜担任什么职务？"
     first = Searcher.open(index_dir, config, tokenizer).search(question).results[0]
     assert "副市长、市公安局局长新润喜" in first.highlight
-    blind = _without(tmp_path, "passage", "s_best_type")
-    without = replace(config, search=replace(config.search, model=blind))
-    first = Searcher.open(index_dir, without, tokenizer).search(question).results[0]
-    assert "市公安局局长" not in first.quote
+    data = json.loads(DEFAULT_WEIGHTS.read_text(encoding="utf-8"))
+    data["within article"] = dict.fromkeys(data["within article"], 0.0)
+    for typed in (True, False):
+        if not typed:
+            data["passage"]["s_best_type"] = 0.0
+        blind = tmp_path / f"passage-order-{typed}.json"
+        blind.write_text(json.dumps(data), encoding="utf-8")
+        without = replace(config, search=replace(config.search, model=blind))
+        first = Searcher.open(index_dir, without, tokenizer).search(question).results[0]
+        assert ("副市长、市公安局局长新润喜" in first.highlight) is typed
 
 
 def test_the_characters_around_the_question_word_pick_the_answering_sentence(
@@ -112,6 +121,43 @@ def test_the_characters_around_the_question_word_pick_the_answering_sentence(
     without = replace(config, search=replace(config.search, model=blind, min_confidence=0.0))
     searcher = index_texts(tmp_path / "without", {"bridge.txt": page}, without, tokenizer)
     assert searcher.search(question).results[0].highlight.startswith("青石桥，又名通济桥")
+
+
+WANG = (
+    "王守拙\n\n"
+    "王守拙（1602年－1650年），字廷贞，山西平阳人。原为闯军部将，后降明，又降清，一生叛降无常。\n\n"
+    "其早年事迹，史书记载不多。据地方志所记，少时家贫，以贩盐为业，往来于河东与关中之间，结识"
+    "各路豪杰。崇祯末年，天下大乱，流民四起，河东一带盗贼横行，官府无力禁止。乡里少年多投身行伍，"
+    "或从官军，或入义军，各为其主。时人评论，当时风气如此，非一人之过。其后数年间，战事连绵，"
+    "百姓流离失所，田地荒芜，十室九空。地方志又载，其人身长七尺，膂力过人，善骑射，能使长枪。\n\n"
+    "顺治二年，王守拙率所部降清，随军攻福建，授广东提督。顺治四年正月，王守拙陷肇庆。王守拙认为"
+    "自己对清廷有大功，却仅授以提督，内心不快。王守拙养子劝他反清，王守拙遂于同年四月反正。"
+    "王守拙反正后，颇能尊重朝廷。王守拙集结洞蛮土著，号百万人。王守拙率兵三万出南雄，攻赣州。"
+    "王守拙策马先奔，士卒争相渡河逃命，溺死者以万计。"
+)
+
+
+def test_of_one_articles_passages_the_one_whose_sentence_answers_is_quoted(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """The passage that names 王守拙 in every sentence outscores, by its words, the one that
+    says where he came from; within one article the within-article model reads the
+    sentences, and the answering one is bold. Without it, a sentence of his deeds is. Where
+    to quote is all it decides: whether to answer is judged as without it."""
+    question = "王守拙是哪里人？"
+    searcher = index_texts(tmp_path / "with", {"wang.txt": WANG}, config, tokenizer)
+    answer = searcher.search(question).results[0]
+    assert "山西平阳人" in answer.highlight
+    data = json.loads(DEFAULT_WEIGHTS.read_text(encoding="utf-8"))
+    data["within article"] = dict.fromkeys(data["within article"], 0.0)
+    blind = tmp_path / "without-within.json"
+    blind.write_text(json.dumps(data), encoding="utf-8")
+    without = replace(config, search=replace(config.search, model=blind))
+    searcher = index_texts(tmp_path / "without", {"wang.txt": WANG}, without, tokenizer)
+    first = searcher.search(question).results[0]
+    assert "山西平阳人" not in first.highlight
+    assert first.highlight.count("王守拙") == 1
+    assert answer.confidence == first.confidence
 
 
 def _without(tmp_path: Path, section: str, feature: str) -> Path:

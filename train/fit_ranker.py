@@ -185,8 +185,10 @@ def sentence_groups(searcher: Searcher, gold: list[GoldQuestion]) -> tuple[Group
     return groups, shortlists
 
 
-def passage_groups(shortlists: Shortlists, model: Model) -> Groups:
-    groups = []
+def passage_groups(shortlists: Shortlists, model: Model) -> tuple[Groups, Groups]:
+    """Training groups for the passage model (each question's shortlist) and for the
+    within-article model (the shortlisted passages of the answer's own article)."""
+    groups, within = [], []
     for g, q, cands in shortlists:
         rows, labels = [], []
         for c in cands:
@@ -197,7 +199,15 @@ def passage_groups(shortlists: Shortlists, model: Model) -> Groups:
         y = np.array(labels, float)
         if 0 < y.sum() < len(y):
             groups.append((np.array(rows), y))
-    return groups
+        articles = {(c.passage.doc_id, c.passage.article) for c in cands if c.doc.name == g.doc}
+        for article in articles:
+            mine = [
+                k for k, c in enumerate(cands) if (c.passage.doc_id, c.passage.article) == article
+            ]
+            y = np.array([labels[k] for k in mine], float)
+            if 0 < y.sum() < len(y):
+                within.append((np.array([rows[k] for k in mine]), y))
+    return groups, within
 
 
 def main() -> None:
@@ -242,11 +252,15 @@ def main() -> None:
         w_sentence = fit_softmax(groups, mask(SENTENCE_FEATURES))
         print(f"sentence model: {len(groups)} passages", file=sys.stderr)
         model = replace(start, sentence=tuple(w_sentence))
-        p_groups = passage_groups(shortlists, model)
+        p_groups, a_groups = passage_groups(shortlists, model)
         w_passage = fit_softmax(p_groups, mask(PASSAGE_FEATURES + TOP_FEATURES))
         print(f"passage model: {len(p_groups)} questions", file=sys.stderr)
-        model = replace(model, passage=tuple(w_passage))
-        weights_file.write_text(model.to_json())
+        w_within = fit_softmax(a_groups, mask(PASSAGE_FEATURES + TOP_FEATURES))
+        print(f"within-article model: {len(a_groups)} articles", file=sys.stderr)
+        model = replace(model, passage=tuple(w_passage), within=tuple(w_within))
+        # The confidence judges an article by the passage the passage model puts first in it,
+        # whichever of its passages is quoted: it learns from those passages' quotes.
+        weights_file.write_text(replace(model, within=()).to_json())
 
         # The confidence: each half of the paragraphs indexed alone, every question asked.
         ordered = sorted(everything)
