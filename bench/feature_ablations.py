@@ -44,6 +44,7 @@ GROUPS: list[tuple[str, list[str]]] = [
     ("− BM25 order (bm25, relative, rank)", ["bm25", "relative", "rank"]),
     ("− best sentence's score in the passage order (s_best)", ["s_best"]),
     ("− best sentence's answer type in the passage order (s_best_type)", ["s_best_type"]),
+    ("− the passage opens its article, in the within-article order (opening)", ["opening"]),
 ]
 
 

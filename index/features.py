@@ -71,6 +71,8 @@ TOP_FEATURES = (
     "s_best",  # the best sentence's model score, added to its passage's
     "s_best_type",  # a thing of the asked type in the best sentence
 )
+# Read only by the order within an article, where passages share everything else.
+WITHIN_FEATURES = ("opening",)  # the passage opens its article
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES
+from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES, WITHIN_FEATURES
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "ranker.json"
 
@@ -39,6 +39,7 @@ CONFIDENCE_FEATURES = (
     "lost_name",  # share of the question's places and people found nowhere in the quote's page
     "s_focus_chars",  # share of the characters around the question word in the highlighted sentence
 )
+ORDER_WITHIN = PASSAGE_FEATURES + TOP_FEATURES + WITHIN_FEATURES
 # Products of two confidence features, each first centred and scaled: "the page holds the
 # question's words" means little when the bold sentence lacks the asked kind, and a linear
 # sum cannot say so.
@@ -55,8 +56,8 @@ class Model:
     command: str = ""
     pairs: tuple[float, ...] = ()  # over PAIRS; none for a model of sums alone
     scale: tuple[tuple[float, float], ...] = ()  # each confidence feature's mean and spread
-    # Over PASSAGE_FEATURES + TOP_FEATURES: which of one article's shortlisted passages to
-    # quote first. None weighs anything in an older file, which keeps the passage order.
+    # Over PASSAGE_FEATURES + TOP_FEATURES + WITHIN_FEATURES: which of one article's
+    # shortlisted passages to quote first. An older file has none: the passage order stays.
     within: tuple[float, ...] = ()
 
     @cached_property
@@ -103,7 +104,7 @@ class Model:
             "passage": table(PASSAGE_FEATURES + TOP_FEATURES, self.passage),
         }
         if self.within:
-            data["within article"] = table(PASSAGE_FEATURES + TOP_FEATURES, self.within)
+            data["within article"] = table(ORDER_WITHIN, self.within)
         data["sentence"] = table(SENTENCE_FEATURES, self.sentence)
         data["confidence"] = table(("bias", *CONFIDENCE_FEATURES), self.confidence)
         if self.pairs:
@@ -137,5 +138,5 @@ class Model:
             )
             if scale
             else (),
-            weights("within article", PASSAGE_FEATURES + TOP_FEATURES),
+            weights("within article", ORDER_WITHIN),
         )

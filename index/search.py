@@ -494,7 +494,7 @@ class Searcher:
         )
         x = [*features, *cand.top(self.model, q)]
         cand.score = self.model.passage_score(x)
-        cand.within = self.model.within_score(x)
+        cand.within = self.model.within_score([*x, *cand.placed()])
         return cand
 
     def _probe(self, terms: list[str], weights: dict[str, float]) -> list[str]:
@@ -738,6 +738,11 @@ class Candidate:
         self.best = max(inside, key=lambda s: (self.sentence_score(model, q, s), -s))
         x = self.sentence_features(q, self.best)
         return [self.sentence_score(model, q, self.best), x[SENTENCE_FEATURES.index("s_type")]]
+
+    def placed(self) -> list[float]:
+        """WITHIN_FEATURES: where the passage stands in its article."""
+        sents, first = self.doc.sentences, self.passage.first
+        return [float(first == 0 or sents[first - 1].article != sents[first].article)]
 
     def sentence_score(self, model: Model, q: Question, s: int) -> float:
         """Kept for the model that scored it; another model (a fit in progress) scores anew."""

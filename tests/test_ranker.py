@@ -14,7 +14,7 @@ import pytest
 
 from index.config import Config, ConfigError, parse_config
 from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES
-from index.ranker import CONFIDENCE_FEATURES, DEFAULT_WEIGHTS, PAIRS, Model
+from index.ranker import CONFIDENCE_FEATURES, DEFAULT_WEIGHTS, ORDER_WITHIN, PAIRS, Model
 from index.search import Searcher
 from index.store import IndexUnavailable
 from index.tokenize import Tokenizer
@@ -37,7 +37,7 @@ def _fitting():
 def test_the_shipped_weights_name_every_feature_and_how_they_were_made() -> None:
     data = json.loads(DEFAULT_WEIGHTS.read_text(encoding="utf-8"))
     assert set(data["passage"]) == set(PASSAGE_FEATURES + TOP_FEATURES)
-    assert set(data["within article"]) == set(PASSAGE_FEATURES + TOP_FEATURES)
+    assert set(data["within article"]) == set(ORDER_WITHIN)
     assert set(data["sentence"]) == set(SENTENCE_FEATURES)
     assert set(data["confidence"]) == {"bias", *CONFIDENCE_FEATURES}
     assert set(data["confidence pairs"]) == set(PAIRS)
@@ -158,6 +158,20 @@ def test_of_one_articles_passages_the_one_whose_sentence_answers_is_quoted(
     assert "山西平阳人" not in first.highlight
     assert first.highlight.count("王守拙") == 1
     assert answer.confidence == first.confidence
+
+
+def test_the_order_within_an_article_knows_which_passage_opens_it(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """A page's lede or an entry's definition opens its article: the within-article model
+    reads that (`opening`), and only it, since it says nothing across articles."""
+    searcher = index_texts(tmp_path, {"wang.txt": WANG}, config, tokenizer)
+    ranking = searcher.candidates("王守拙是哪里人？", 4)
+    opening = {c.passage.first: c.placed() for c in ranking.shortlist}
+    assert opening == {0: [1.0], max(opening): [0.0]} and len(opening) == 2
+    model = Model.load()
+    assert model.within[ORDER_WITHIN.index("opening")] > 0
+    assert len(model.passage) == ORDER_WITHIN.index("opening")
 
 
 def _without(tmp_path: Path, section: str, feature: str) -> Path:

@@ -5,16 +5,19 @@ Run from the repository root (about a minute on 2 cores, the same weights every 
 
 Only the trial set is read: the measuring sets (CMRC dev, the seed questions, the follow-ups)
 never are. The trial paragraphs are indexed among made-up pages drawn from their own words
-(bench/corpus.py), as an archive holds answers among many look-alike passages. Three fits,
-each on what the one before it made:
+(bench/corpus.py), as an archive holds answers among many look-alike passages. Four fits,
+each on what the ones before it made:
 1. The sentence model: among the sentences of a passage that holds the answer, the one that
    holds it (a softmax over each passage's sentences).
 2. The passage model: among a question's shortlisted passages, one that holds the answer (a
    softmax over the shortlist), with the best sentence's score as one of its features.
-3. The confidence: the chance that the first quote holds the answer (logistic regression).
-   Its examples are the trial questions asked of an index of half the trial paragraphs, so
-   that half of them have no answer there, and then of the other half; and one word of each
-   question asked alone.
+3. The within-article model: the same, and whether the passage opens its article, among the
+   shortlisted passages of the answer's own article; search orders each article's passages
+   by it, inside the places the passage model gave the article.
+4. The confidence: the chance that the first quote holds the answer (logistic regression),
+   judged on the passage the passage model puts first. Its examples are the trial questions
+   asked of an index of half the trial paragraphs, so that half of them have no answer
+   there, and then of the other half; and one word of each question asked alone.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from index.features import (  # noqa: E402
     TOP_FEATURES,
     Question,
 )
-from index.ranker import CONFIDENCE_FEATURES, DEFAULT_WEIGHTS, Model  # noqa: E402
+from index.ranker import CONFIDENCE_FEATURES, DEFAULT_WEIGHTS, ORDER_WITHIN, Model  # noqa: E402
 from index.search import Candidate, Searcher  # noqa: E402
 from index.tokenize import Tokenizer  # noqa: E402
 
@@ -206,7 +209,8 @@ def passage_groups(shortlists: Shortlists, model: Model) -> tuple[Groups, Groups
             ]
             y = np.array([labels[k] for k in mine], float)
             if 0 < y.sum() < len(y):
-                within.append((np.array([rows[k] for k in mine]), y))
+                x = np.array([[*rows[k], *cands[k].placed()] for k in mine])
+                within.append((x, y))
     return groups, within
 
 
@@ -217,7 +221,7 @@ def main() -> None:
     parser.add_argument("--drop", nargs="*", default=[], help="features to leave out")
     parser.add_argument("--distractors", type=int, default=DISTRACTORS, metavar="PASSAGES")
     args = parser.parse_args()
-    names = SENTENCE_FEATURES + PASSAGE_FEATURES + TOP_FEATURES + CONFIDENCE_FEATURES
+    names = ORDER_WITHIN + SENTENCE_FEATURES + CONFIDENCE_FEATURES
     unknown = set(args.drop) - set(names)
     if unknown:
         parser.error(f"unknown features: {', '.join(sorted(unknown))}")
@@ -255,7 +259,7 @@ def main() -> None:
         p_groups, a_groups = passage_groups(shortlists, model)
         w_passage = fit_softmax(p_groups, mask(PASSAGE_FEATURES + TOP_FEATURES))
         print(f"passage model: {len(p_groups)} questions", file=sys.stderr)
-        w_within = fit_softmax(a_groups, mask(PASSAGE_FEATURES + TOP_FEATURES))
+        w_within = fit_softmax(a_groups, mask(ORDER_WITHIN))
         print(f"within-article model: {len(a_groups)} articles", file=sys.stderr)
         model = replace(model, passage=tuple(w_passage), within=tuple(w_within))
         # The confidence judges an article by the passage the passage model puts first in it,
