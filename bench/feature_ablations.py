@@ -5,7 +5,7 @@ For each group of features, train/fit_ranker.py fits the weights again with the 
 out (on the trial set, as always), and both sets are asked with those weights, every answer
 shown (min_confidence 0), so that the figures are the ranking's alone; one row keeps every
 feature but leaves out the within-article order. Prints a Markdown
-table; the README quotes it. Takes about ten minutes on 2 cores.
+table; the README quotes it. Takes about twenty minutes on 2 cores.
 """
 
 from __future__ import annotations
