@@ -20,8 +20,8 @@ from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES, WI
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "ranker.json"
 
 CONFIDENCE_FEATURES = (
-    "score",  # the model score of the article's best-placed passage
-    "margin",  # over the next other article's
+    "score",  # the passage's model score
+    "margin",  # over the next candidate's
     "core",  # share of the IDF weight of the question's own words in the passage or headline
     "s_core",  # ... in the highlighted sentence
     "s_bigrams",  # share of the question's character pairs in the highlighted sentence

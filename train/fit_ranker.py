@@ -203,7 +203,7 @@ def passage_groups(shortlists: Shortlists, model: Model) -> tuple[Groups, Groups
         if 0 < y.sum() < len(y):
             groups.append((np.array(rows), y))
         articles = {(c.passage.doc_id, c.passage.article) for c in cands if c.doc.name == g.doc}
-        for article in articles:
+        for article in sorted(articles):
             mine = [
                 k for k, c in enumerate(cands) if (c.passage.doc_id, c.passage.article) == article
             ]
