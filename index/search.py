@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from pathlib import Path
 
 from index import store, tantivy_engine
@@ -309,7 +310,6 @@ class Searcher:
         q = ranking.question
         results: list[Result] = []
         shown: set[tuple[int, int]] = set()  # (document, sentence) already quoted
-        scores = [c.score for c in ranking.shortlist]
         floor = self.config.ranking.min_coverage
 
         def skipped(p: store.Passage, features: list[float]) -> bool:
@@ -325,7 +325,7 @@ class Searcher:
                 break
             if names and not self._mentions(cand.passage.doc_id, names, mentioned):
                 continue
-            result = self._quote(q, cand, scores, shown)
+            result = self._quote(q, cand, shown)
             if result is None:
                 continue
             if not results and result.confidence < self.config.search.min_confidence:
@@ -465,8 +465,9 @@ class Searcher:
             scored.append((passage, features, frozenset(around)))
         read = [self._candidate(q, *row) for row in scored[:shortlist]]
         read.sort(key=lambda c: -c.score)
-        for place, c in enumerate(read):
-            c.place = place
+        # The margin over the next passage the model read, if there is one.
+        for c, following in pairwise(read):
+            c.margin = c.score - following.score
         return Ranking(q, read, scored[shortlist:], order=_by_article(read))
 
     def _candidate(
@@ -532,7 +533,6 @@ class Searcher:
         self,
         q: Question,
         cand: Candidate,
-        scores: list[float],
         shown: set[tuple[int, int]],
     ) -> Result | None:
         """The candidate's best sentence, widened with its neighbours up to the quote length.
@@ -551,11 +551,11 @@ class Searcher:
         judged = cand.leader
         theirs = None if judged is None else self._window(q, judged, shown)
         if judged is None or theirs is None:
-            evidence = self._evidence(q, cand, scores, best, matched, short)
+            evidence = self._evidence(q, cand, best, matched, short)
         else:
             _, _, j_best, j_matched = theirs
             j_short = _short(q, judged.doc, j_best)
-            evidence = self._evidence(q, judged, scores, j_best, j_matched, j_short)
+            evidence = self._evidence(q, judged, j_best, j_matched, j_short)
         confidence = self.model.probability(list(evidence))
         return Result(
             doc=doc.name,
@@ -626,20 +626,16 @@ class Searcher:
     def _evidence(
         q: Question,
         cand: Candidate,
-        scores: list[float],
         best: int,
         matched: set[str],
         short: str | None,
     ) -> tuple[float, ...]:
-        """CONFIDENCE_FEATURES of a quote of the candidate whose bold sentence is `best`;
-        `scores` are the shortlist's, in the passage model's order."""
+        """CONFIDENCE_FEATURES of a quote of the candidate whose bold sentence is `best`."""
         x = cand.sentence_features(q, best)
         around = matched | cand.on_page
-        # The margin over the next passage the model read, if there is one.
-        after = cand.place + 1
         return (
             cand.score,
-            cand.score - scores[after] if 0 < after < len(scores) else MARGIN_ALONE,
+            cand.margin,
             cand.features[PASSAGE_FEATURES.index("core")],
             x[SENTENCE_FEATURES.index("s_core")],
             x[SENTENCE_FEATURES.index("s_bigrams")],
@@ -720,7 +716,7 @@ class Candidate:
     best: int = 0
     score: float = 0.0  # the passage model's
     within: float = 0.0  # the within-article model's, against the article's other passages
-    place: int = -1  # in the passage model's order of the shortlist
+    margin: float = MARGIN_ALONE  # over the next passage in the passage model's order
     leader: Candidate | None = None  # the passage whose first place in its article it took
     _scored_by: Model | None = None
 
