@@ -468,7 +468,7 @@ class Searcher:
         # The margin over the next passage the model read, if there is one.
         for c, following in pairwise(read):
             c.margin = c.score - following.score
-        return Ranking(q, read, scored[shortlist:], order=_by_article(read))
+        return Ranking(q, read, scored[shortlist:])
 
     def _candidate(
         self, q: Question, passage: store.Passage, features: list[float], on_page: frozenset[str]
@@ -685,16 +685,15 @@ class Ranking:
     # The next passages, each with its PASSAGE_FEATURES and the question's own words its page holds.
     rest: list[tuple[store.Passage, list[float], frozenset[str]]]
     note: str = ""
-    # The shortlist as quoted: each article's passages in the within-article model's order.
-    order: list[Candidate] = field(default_factory=list)
 
     def ordered(
         self,
         read: Callable[[Question, store.Passage, list[float], frozenset[str]], Candidate],
         skipped: Callable[[store.Passage, list[float]], bool],
     ) -> Iterator[Candidate]:
-        """The shortlist, then the rest as they are needed, less those `skipped` says."""
-        yield from self.order
+        """The shortlist, each article's passages in the within-article model's order, then the
+        rest as they are needed, less those `skipped` says."""
+        yield from _by_article(self.shortlist)
         for passage, features, on_page in self.rest:
             if not skipped(passage, features):
                 yield read(self.question, passage, features, on_page)
