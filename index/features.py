@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from index.document import SentenceInfo
+from index.tokenize import DOUBLE_SURNAMES, SURNAMES
 
 # 几 asking how many, not the 几 of 几何, 几乎, 几内亚, 茶几 or 欧几里得.
 HOW_MANY = r"(?<![茶欧])几(?![何乎内])"
@@ -38,8 +39,12 @@ ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
 _NUMBER = re.compile(r"^(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]+)$")
 _PLACE_END = tuple("省市县区镇村乡国州岛山河湖")
 _PERSON_CUES = frozenset(["书记", "主任", "市长", "县长", "先生", "女士", "同志", "教授", "代表"])
+_NUMERALS = frozenset("零〇一二两三四五六七八九十百千万亿")
 _TITLE_END = ("长", "主任", "书记", "主席", "委员", "经理", "科员", "部长", "将军", "大夫")
 _DATE_UNITS = frozenset(["#年", "#月", "#日"])
+# The word after a number that makes it a date: 2025 年, 10 月, 29 日 (not 十五 届, 二十 大).
+_DATE_NEXT = frozenset(["年", "月", "日", "号", "年代", "年间", "年初", "年底", "年末", "月份"])
+_DATE_WORD = re.compile(r"^(?:\d+|[零〇一二两三四五六七八九十百千]+)[年月日号]$")  # 三年, 5日
 
 PASSAGE_FEATURES = (
     "bm25",  # the passage's BM25Plus score over the question's IDF, less the Plus baseline
@@ -243,14 +248,24 @@ class Facts:
         """The sentence's words that are things of this kind (numbers, dates, places …)."""
         found = self._kinds.get(kind)
         if found is None:
-            if kind == "date" and not self.words & _DATE_UNITS:
-                found = _NONE
-            elif kind in ("count", "date"):
+            if kind == "date":
+                found = self._dates() if self.words & _DATE_UNITS else _NONE
+            elif kind == "count":
                 found = frozenset(t for t in self.words if _NUMBER.match(t))
             else:
                 found = frozenset(t for t in self.words if _is_type(t, kind, self.tags))
             self._kinds[kind] = found
         return found
+
+    def _dates(self) -> frozenset[str]:
+        """Numbers the sentence writes as dates: a number and a date unit elsewhere in the
+        sentence are not one (十五届 … 过去一年)."""
+        words = self.tokens
+        return frozenset(
+            t
+            for t, after in zip(words, (*words[1:], ""), strict=True)
+            if _DATE_WORD.match(t) or (after in _DATE_NEXT and _NUMBER.match(t))
+        )
 
 
 NAME_RARITY = 9.5  # 长治 13.3, 山西 10.0, 北京市 9.8; 城市 7.8, 地区 7.3, 国家 6.6
@@ -264,6 +279,19 @@ def _is_name(token: str, tags: Mapping[str, str], rarity: float) -> bool:
     return tags.get(token, "").startswith("ns") or token.endswith(_PLACE_END)
 
 
+def _is_person(token: str, tag: str) -> bool:
+    """A name of a person: one jieba's dictionary tags as a full or foreign name (习近平), or a
+    word that opens with a surname and is either tagged a name (not 养老, 小镇) or unknown to
+    jieba (李新文, kept whole by the tokenizer), and does not end like a place."""
+    if tag in ("nrfg", "nrt"):
+        return not _NUMERALS & set(token)  # 二十大 is tagged nrt
+    if tag not in ("", "nr") or len(token) > 4 or token.endswith(_PLACE_END):
+        return False
+    return (token[0] in SURNAMES or token[:2] in DOUBLE_SURNAMES) and all(
+        _CJK.match(c) for c in token
+    )
+
+
 def _is_type(token: str, asked: str, tags: Mapping[str, str]) -> bool:
     if len(token) < 2:
         return False
@@ -271,7 +299,7 @@ def _is_type(token: str, asked: str, tags: Mapping[str, str]) -> bool:
     if asked == "place":
         return tag.startswith("ns") or token.endswith(_PLACE_END)
     if asked == "person":
-        return tag.startswith("nr") or token in _PERSON_CUES
+        return token in _PERSON_CUES or _is_person(token, tag)
     if asked == "title":
         return token.endswith(_TITLE_END)
     return False

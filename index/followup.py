@@ -31,7 +31,7 @@ import jieba
 from index.cache import Budgeted, one
 from index.search import Answer, Searcher
 from index.smalltalk import small_talk
-from index.tokenize import Tokenizer, fold
+from index.tokenize import SURNAMES, Tokenizer, fold
 
 _END = re.compile(r"[\s?？!！。.,，;；:：~～…]+$")
 _ELLIPTICAL = re.compile(r"(?:那么|那|还有|那个)?(.+?)的?呢")
@@ -57,13 +57,6 @@ _BODY_SUFFIXES = (
     "委",
     "部",
     "办",
-)
-# The commonest Chinese surnames: a two- or three-character word jieba does not know that
-# starts with one is read as a person's name.
-_SURNAMES = frozenset(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
-    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
-    "龚邵万钱严覃武戴莫孔向汤康常温樊"
 )
 
 
@@ -160,8 +153,10 @@ class Reader:
             word.endswith(end) and len(word) > max(len(end), 2) for end in _BODY_SUFFIXES
         ):
             return "BODY"
+        # A two- or three-character word jieba does not know that opens with a surname is
+        # read as a person's name.
         if tag.startswith("nr") or (
-            2 <= len(word) <= 3 and word[0] in _SURNAMES and not self.tokenizer.knows(word)
+            2 <= len(word) <= 3 and word[0] in SURNAMES and not self.tokenizer.knows(word)
         ):
             return "PERSON"
         return "HEAD"

@@ -112,15 +112,43 @@ def test_the_characters_around_the_question_word_pick_the_answering_sentence(
     the page."""
     page = (
         "青石桥，又名通济桥，是清水县一座石拱桥，横跨清水河，现为县级文物保护单位。"
-        "青石桥建于明朝万历三年，由当地商人王德顺出资修造。桥长四十二米，共有七孔。"
+        "青石桥建于明朝万历年间，由当地商人王德顺出资修造。桥长四十二米，共有七孔。"
     )
     question = "青石桥是哪一年建的？"
     searcher = index_texts(tmp_path / "with", {"bridge.txt": page}, config, tokenizer)
-    assert searcher.search(question).results[0].highlight.startswith("青石桥建于明朝万历三年")
+    assert searcher.search(question).results[0].highlight.startswith("青石桥建于明朝万历年间")
     blind = _without(tmp_path, "sentence", "s_focus_chars")
     without = replace(config, search=replace(config.search, model=blind, min_confidence=0.0))
     searcher = index_texts(tmp_path / "without", {"bridge.txt": page}, without, tokenizer)
     assert searcher.search(question).results[0].highlight.startswith("青石桥，又名通济桥")
+
+
+def test_a_number_is_a_date_only_where_a_date_unit_follows_it(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """第二十次 and 十五项 are no dates though 过去一年 writes a 年 in the same sentence: the
+    sentence that dates the meeting is bold, not the one that repeats the question's words."""
+    page = (
+        "过去一年，市人大常委会第二十次会议审议通过了十五项议案。该次会议于2023年在市政府礼堂召开。"
+    )
+    searcher = index_texts(tmp_path, {"council.txt": page}, config, tokenizer)
+    result = searcher.search("市人大常委会第二十次会议是哪一年召开的？").results[0]
+    assert result.highlight == "该次会议于2023年在市政府礼堂召开。"
+    assert result.short == "2023年"
+
+
+def test_a_person_is_a_name_not_a_word_jieba_tags_as_one(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """jieba's dictionary tags 养老 as a person's name and does not know 李新文 or 康晓渊: a
+    question asking who is answered by the sentence that names people."""
+    page = (
+        "市人大常委会制定出台《长治市养老服务条例》，为养老服务发展提供全方位保障。"
+        "李新文、康晓渊当选市人大常委会委员。"
+    )
+    searcher = index_texts(tmp_path, {"council.txt": page}, config, tokenizer)
+    result = searcher.search("谁当选了长治市人大常委会委员？").results[0]
+    assert result.highlight == "李新文、康晓渊当选市人大常委会委员。"
 
 
 WANG = (
