@@ -130,10 +130,14 @@ def _candidates(kind: str, folded_question: str, sentence: str) -> list[_Found]:
         unit = _unit(folded_question)
     else:
         pattern = _AMOUNT
+    # A number in a date (1月5日) is no amount: its day is not what 多少 asks for.
+    dates = [d.span() for d in _DATE.finditer(sentence)] if kind == "amount" else []
     found = []
     for m in pattern.finditer(sentence):
         text = m.group(0)
         folded = fold(text)
+        if any(start < m.end() and m.start() < stop for start, stop in dates):
+            continue
         if kind == "date" and parts and not any(p in folded for p in parts):
             continue
         if kind == "count" and not folded.endswith((unit, unit + "次")):

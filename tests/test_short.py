@@ -61,6 +61,15 @@ def test_a_day_is_not_a_year_and_a_year_is_not_an_amount() -> None:
     assert short_answer("旅游区的总面积是多少？", sentence, W) == "1.44平方公里"
 
 
+def test_a_number_of_a_date_is_not_an_amount() -> None:
+    """The day of 2026年1月1日 was the short answer to how large a GDP was."""
+    weights = {"晋中市": 2.0, "2025": 3.0, "年": 0.5, "gdp": 5.0}
+    sentence = "2026年1月1日,《晋中市餐饮服务从业人员佩戴口罩规定》正式施行。"
+    assert short_answer("晋中市2025年GDP是多少？", sentence, weights) is None
+    sentence = "2026年1月1日起，晋中市GDP为1850亿元。"
+    assert short_answer("晋中市2025年GDP是多少？", sentence, weights) == "1850亿元"
+
+
 def test_a_sentence_without_the_asked_kind_gives_none() -> None:
     assert short_answer("召开了几次常委会会议？", "常委会会议如期召开。", W) is None
     assert short_answer("李新文现任什么职务？", "李新文现任党委书记。", W) is None
