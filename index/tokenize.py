@@ -153,11 +153,27 @@ STOPWORDS = frozenset(
 # The question word with what it counts, which jieba keeps whole in any combination (几个,
 # 哪几个, 哪一部, 多少倍, 几届): asked, never written, so a word no passage holds that would
 # weigh most of all. Only with a measure word after it: 哪吒 and 几何 are words.
-QUESTION_PHRASE = re.compile(
-    r"^(?:哪|几|多少)[一几]?"
-    r"[个條条部种種位年天日月次件名人届屆枚层層张張轮輪期号號项項座路类類场場代批级級辆輛班度岁歲站"
-    r"分只隻倍句篇家所本首支队隊国國省市县縣区區些样樣处處颗顆块塊份台间間门門艘架株头頭匹]?$"
+_MEASURE_WORDS = (
+    "[个條条部种種位年天日月次件名人届屆枚层層张張轮輪期号號项項座路类類场場代批级級辆輛班度岁歲站"
+    "分只隻倍句篇家所本首支队隊国國省市县縣区區些样樣处處颗顆块塊份台间間门門艘架株头頭匹]"
 )
+QUESTION_PHRASE = re.compile(rf"^(?:哪|几|多少)[一几]?{_MEASURE_WORDS}?$")
+_ASKING = frozenset(["哪", "哪一"])
+_MEASURE = re.compile(rf"^(?![年月日天号號]){_MEASURE_WORDS}$")  # 哪/年 asks for a 年
+
+
+def _measures_dropped(pieces: list[str]) -> list[str]:
+    """The measure word jieba cut off 哪 (哪/座/山, 哪/本/法典) left out as the question phrase
+    哪个 is: no passage writes it, and it is no part of a name (座山). A date's unit stays
+    (哪/年 meets the 年 of 1977年), and so does the measure after 几 and 多少 (多少/件 meets the
+    件 of 5件)."""
+    out: list[str] = []
+    before = ""
+    for piece in pieces:
+        out.append("" if before in _ASKING and _MEASURE.match(piece) else piece)
+        before = piece or before
+    return out
+
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -274,13 +290,16 @@ class Tokenizer:
     def tokens(self, text: str) -> list[str]:
         return self._folded_tokens(fold(text))
 
-    def _folded_tokens(self, folded: str) -> list[str]:
+    def _folded_tokens(self, folded: str, asking: bool = False) -> list[str]:
+        """`asking`: a question's, where a measure jieba cut off 哪 is left out with it."""
         if self.config.mode == "search":
             words = self._jieba.cut_for_search(folded, HMM=self.config.hmm)
         else:
             words = self._jieba.cut(folded, HMM=self.config.hmm)
         stop = STOPWORDS if self.config.stopwords else frozenset()
         pieces = [w.strip() for w in words]
+        if asking and self.config.stopwords:
+            pieces = _measures_dropped(pieces)
         out = [w for w in pieces if w and w not in stop and _WORD.search(w)]
         if self.config.stopwords:
             out = [w for w in out if not QUESTION_PHRASE.match(w)]
@@ -318,7 +337,7 @@ class Tokenizer:
         to hold; folded once, since folding is most of the cost of a short text."""
         folded = fold(question)
         cues = question_cues(folded) if self.config.cues else []
-        return folded, self._folded_tokens(folded), cues
+        return folded, self._folded_tokens(folded, asking=True), cues
 
 
 # What an answer to each kind of question tends to say: "where" is answered by 位于…, "when" by a

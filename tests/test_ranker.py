@@ -151,6 +151,20 @@ def test_a_person_is_a_name_not_a_word_jieba_tags_as_one(
     assert result.highlight == "李新文、康晓渊当选市人大常委会委员。"
 
 
+def test_a_question_that_asks_which_mountain_is_answered(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """哪座山 came out of jieba as 哪/座/山, and 座山 read as a place the page never names:
+    the confidence fell below the threshold and the bot said nothing."""
+    page = (
+        "清漳河\n\n清漳河是海河水系漳河的上源之一，全长146公里。"
+        "清漳河发源于太行山西麓的和顺县，流经左权县、黎城县，在河北省涉县合漳村与浊漳河汇合。"
+    )
+    searcher = index_texts(tmp_path, {"river.txt": page}, config, tokenizer)
+    results = searcher.search("清漳河发源于哪座山？").results
+    assert results and "发源于太行山" in results[0].highlight
+
+
 WANG = (
     "王守拙\n\n"
     "王守拙（1602年－1650年），字廷贞，山西平阳人。原为闯军部将，后降明，又降清，一生叛降无常。\n\n"

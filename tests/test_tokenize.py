@@ -53,6 +53,18 @@ def test_a_question_word_with_its_measure_is_dropped_in_any_combination(
     assert "几何" in plain_tokenizer.tokens("几何学是什么？")
 
 
+def test_a_measure_jieba_cuts_off_which_is_dropped_with_it(plain_tokenizer: Tokenizer) -> None:
+    """哪/座/山: the 座 was a word no passage holds, and 座山 a place no page names."""
+    _, tokens, _ = plain_tokenizer.query("清漳河发源于哪座山？")
+    assert "座" not in tokens and "座山" not in tokens
+    assert "山" in tokens
+    _, tokens, _ = plain_tokenizer.query("推事一词在哪本法典中沿用？")
+    assert "本" not in tokens and "法典" in tokens
+    # A date's unit stays, and so does the measure after 多少: they meet 1977年 and 5件.
+    assert "年" in plain_tokenizer.query("李新文是哪年出生的？")[1]
+    assert "件" in plain_tokenizer.query("收到了多少件代表建议？")[1]
+
+
 def test_only_punctuation_or_emoji_gives_no_tokens(plain_tokenizer: Tokenizer) -> None:
     assert plain_tokenizer.tokens("？？！！……") == []
     assert plain_tokenizer.tokens("😀👍🏽") == []
