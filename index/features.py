@@ -153,11 +153,13 @@ class Question:
         )
 
     def lost_names(self, found: set[str]) -> float:
-        """The share of the question's names (a city, a person) not found: a quote about 长治
-        does not answer a question about 晋中, however much else matches."""
+        """The share of the question's places not found, by their own name or their bare one
+        (香港 for 香港地区): a quote about 长治 does not answer a question about 晋中, however
+        much else matches."""
         if not self.names:
             return 0.0
-        return len(self.names - found) / len(self.names)
+        lost = [n for n in self.names if n not in found and _bare(n) not in found]
+        return len(lost) / len(self.names)
 
     def missing(self, found: set[str]) -> float:
         """The weight of the heaviest own word not found, over the heaviest own word's."""
@@ -269,6 +271,17 @@ class Facts:
 
 
 NAME_RARITY = 9.5  # 长治 13.3, 山西 10.0, 北京市 9.8; 城市 7.8, 地区 7.3, 国家 6.6
+
+
+_ADMINISTRATIVE = ("地区", "省", "市", "县", "区", "镇", "乡")
+
+
+def _bare(name: str) -> str:
+    """A place's name without the kind of place it is: a page writes 香港 for 香港地区."""
+    for end in _ADMINISTRATIVE:
+        if name.endswith(end) and len(name) - len(end) >= 2:
+            return name[: -len(end)]
+    return name
 
 
 def _is_name(token: str, tags: Mapping[str, str], rarity: float) -> bool:
