@@ -159,19 +159,25 @@ _MEASURE_WORDS = (
 )
 QUESTION_PHRASE = re.compile(rf"^(?:哪|几|多少)[一几]?{_MEASURE_WORDS}?$")
 _ASKING = frozenset(["哪", "哪一"])
-_MEASURE = re.compile(rf"^(?![年月日天号號]){_MEASURE_WORDS}$")  # 哪/年 asks for a 年
+# What 哪 leaves behind (哪/座, 哪/一座, 哪/两国, 哪/两/国), a date's unit aside: 哪/年 asks for 年.
+_MEASURE = re.compile(rf"^[一二两三四五六七八九十]?(?![年月日天号號]){_MEASURE_WORDS}$")
+_HOW_MANY = re.compile(r"^[一二两三四五六七八九十]$")
 
 
 def _measures_dropped(pieces: list[str]) -> list[str]:
-    """The measure word jieba cut off 哪 (哪/座/山, 哪/本/法典) left out as the question phrase
-    哪个 is: no passage writes it, and it is no part of a name (座山). A date's unit stays
-    (哪/年 meets the 年 of 1977年), and so does the measure after 几 and 多少 (多少/件 meets the
-    件 of 5件)."""
+    """The measure word jieba cut off 哪 (哪/座/山, 哪/本/法典, 哪/两/国) left out as the question
+    phrase 哪个 is: no passage writes it, and it is no part of a name (座山, 两国). A date's unit
+    stays (哪/年 meets the 年 of 1977年), and so does the measure after 几 and 多少 (多少/件
+    meets the 件 of 5件)."""
     out: list[str] = []
-    before = ""
+    asking = False
     for piece in pieces:
-        out.append("" if before in _ASKING and _MEASURE.match(piece) else piece)
-        before = piece or before
+        if asking and (_MEASURE.match(piece) or _HOW_MANY.match(piece)):
+            out.append("")
+            asking = bool(_HOW_MANY.match(piece))
+            continue
+        out.append(piece)
+        asking = piece in _ASKING
     return out
 
 

@@ -86,7 +86,7 @@ def test_without_document_context_the_twins_are_a_coin_toss(
     blind = replace(
         config,
         ranking=replace(config.ranking, context_weight=0.0),
-        search=replace(config.search, model=weights),
+        search=replace(config.search, model=weights, min_confidence=0.0),
     )
     twins = _twins(tmp_path, tokenizer, blind)
     firsts = {

@@ -170,7 +170,10 @@ def test_a_page_that_writes_the_bare_name_of_the_asked_place_answers(
 ) -> None:
     """The page writes 香港 where the question says 香港地区: the place is not lost, and the
     question is answered rather than withheld."""
-    page = "《青衣》是一部电视剧，1998年在香港首播，由香港女演员陈美琪主演，共二十集。该剧在台湾和新加坡也曾播出。"
+    page = (
+        "《青衣》是一部电视剧，1998年在香港首播，由香港女演员陈美琪主演，共二十集。"
+        "该剧在台湾和新加坡也曾播出。"
+    )
     searcher = index_texts(tmp_path, {"drama.txt": page}, config, tokenizer)
     results = searcher.search("香港地区的哪位女演员主演了《青衣》？").results
     assert results and "陈美琪" in results[0].highlight

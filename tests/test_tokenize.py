@@ -60,6 +60,8 @@ def test_a_measure_jieba_cuts_off_which_is_dropped_with_it(plain_tokenizer: Toke
     assert "山" in tokens
     _, tokens, _ = plain_tokenizer.query("推事一词在哪本法典中沿用？")
     assert "本" not in tokens and "法典" in tokens
+    _, tokens, _ = plain_tokenizer.query("美洲版本在哪两国收看？")
+    assert "两国" not in tokens and "国" not in tokens and "收看" in tokens
     # A date's unit stays, and so does the measure after 多少: they meet 1977年 and 5件.
     assert "年" in plain_tokenizer.query("李新文是哪年出生的？")[1]
     assert "件" in plain_tokenizer.query("收到了多少件代表建议？")[1]
