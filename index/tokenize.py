@@ -335,7 +335,8 @@ class Tokenizer:
 
     @property
     def tags(self) -> Mapping[str, str]:
-        """jieba's part of speech of the places (ns…) and people (nr…) it knows."""
+        """jieba's part of speech of the places (ns…) and people (nr…) it knows, and of its
+        short words that open with a surname."""
         return _tags()
 
     def query(self, question: str) -> tuple[str, list[str], list[str]]:
