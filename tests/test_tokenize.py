@@ -67,6 +67,15 @@ def test_a_measure_jieba_cuts_off_which_is_dropped_with_it(plain_tokenizer: Toke
     assert "件" in plain_tokenizer.query("收到了多少件代表建议？")[1]
 
 
+def test_a_name_jieba_does_not_know_ends_at_the_questions_verb(plain_tokenizer: Tokenizer) -> None:
+    """前/肛/鳗/有: the page writes 前肛鳗, never 前肛鳗有, and a word no page holds weighs most."""
+    _, tokens, _ = plain_tokenizer.query("前肛鳗有几枚前上颌骨齿？")
+    assert "前肛鳗" in tokens and "前肛鳗有" not in tokens
+    assert "李新文" in plain_tokenizer.query("李新文现任什么职务？")[1]
+    # A page's own runs are as before: its stored words do not change.
+    assert "前肛鳗有" in plain_tokenizer.tokens("前肛鳗有两枚齿")
+
+
 def test_only_punctuation_or_emoji_gives_no_tokens(plain_tokenizer: Tokenizer) -> None:
     assert plain_tokenizer.tokens("？？！！……") == []
     assert plain_tokenizer.tokens("😀👍🏽") == []
