@@ -149,9 +149,7 @@ class Reader:
             return grammar
         if len(word) >= 3 and word.endswith(_PLACE_SUFFIXES):
             return "PLACE"
-        if tag.startswith("nt") or any(
-            word.endswith(end) and len(word) > max(len(end), 2) for end in _BODY_SUFFIXES
-        ):
+        if any(word.endswith(end) and len(word) > max(len(end), 2) for end in _BODY_SUFFIXES):
             return "BODY"
         # A two- or three-character word jieba does not know that opens with a surname is
         # read as a person's name.
