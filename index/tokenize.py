@@ -161,7 +161,7 @@ QUESTION_PHRASE = re.compile(rf"^(?:哪|几|多少)[一几]?{_MEASURE_WORDS}?$")
 _ASKING = frozenset(["哪", "哪一"])
 # What 哪 leaves behind (哪/座, 哪/一座, 哪/两国, 哪/两/国), a date's unit aside: 哪/年 asks for 年.
 _MEASURE = re.compile(rf"^[一二两三四五六七八九十]?(?![年月日天号號]){_MEASURE_WORDS}$")
-_HOW_MANY = re.compile(r"^[一二两三四五六七八九十]$")
+_NUMERAL_CHAR = re.compile(r"^[一二两三四五六七八九十]$")  # 哪/两/国: a measure may follow
 
 
 def _measures_dropped(pieces: list[str]) -> list[str]:
@@ -172,9 +172,10 @@ def _measures_dropped(pieces: list[str]) -> list[str]:
     out: list[str] = []
     asking = False
     for piece in pieces:
-        if asking and (_MEASURE.match(piece) or _HOW_MANY.match(piece)):
+        numeral = _NUMERAL_CHAR.match(piece) is not None
+        if asking and (numeral or _MEASURE.match(piece)):
             out.append("")
-            asking = bool(_HOW_MANY.match(piece))
+            asking = numeral
             continue
         out.append(piece)
         asking = piece in _ASKING
@@ -374,6 +375,7 @@ _CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # (前肛鳗有), 有/多/大. Chosen on the trial set's questions: of its runs that held one of
 # these, 5 were words of its pages and 64 were not (counted by character).
 _NOT_IN_NAMES = frozenset("有做叫因多现能会")
+_QUESTION_RUN_BREAKS = STOPWORDS | _NOT_IN_NAMES
 
 
 def _single_runs(pieces: list[str], asking: bool = False) -> list[str]:
@@ -382,7 +384,7 @@ def _single_runs(pieces: list[str], asking: bool = False) -> list[str]:
     (`_NOT_IN_NAMES`) end a run too."""
     out: list[str] = []
     run: list[str] = []
-    breaks = STOPWORDS | _NOT_IN_NAMES if asking else STOPWORDS
+    breaks = _QUESTION_RUN_BREAKS if asking else STOPWORDS
     for piece in [*pieces, ""]:
         if len(piece) == 1 and _CJK_CHAR.match(piece) and piece not in breaks:
             run.append(piece)
