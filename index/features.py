@@ -71,6 +71,7 @@ SENTENCE_FEATURES = (
     "s_person",  # a title or office, for a question that asks who
     "s_focus",  # share of the character pairs around the question word (什么, 哪里) in it
     "s_focus_chars",  # share of the characters around the question word in it
+    "s_rest",  # share of the weight of the question's words the headline lacks, in it
 )
 TOP_FEATURES = (
     "s_best",  # the best sentence's model score, added to its passage's
@@ -340,10 +341,14 @@ def sentence_features(
         facts(s + 1).words if s + 1 < len(sents) and sents[s + 1].article == sent.article else _NONE
     )
     core_words = q.core
-    coverage = core = local_value = topic_only = neighbours = 0.0
+    coverage = core = local_value = topic_only = neighbours = rest = rest_total = 0.0
     repeated = 0  # the sentence's tokens that are the question's words
     # One pass over the question's few words, not over the sentence's many.
     for t, weight in q.weights.items():
+        if t not in topic:
+            rest_total += weight
+            if t in present:
+                rest += weight
         if t in present:
             coverage += weight
             if t in core_words:
@@ -383,4 +388,5 @@ def sentence_features(
         typed if q.asked == "person" else 0.0,
         focus,
         len(q.focus_chars & chars) / len(q.focus_chars) if q.focus_chars else 0.0,
+        rest / rest_total if rest_total else 0.0,
     ]
