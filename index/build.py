@@ -56,7 +56,7 @@ class BuildReport:
 
 def signature(config: Config, tokenizer: Tokenizer) -> str:
     """Stored tokens and chunks are valid only for the settings and the sentence splitter
-    (SPLITTER) that made them."""
+    (SPLITTER: articles and sentences) that made them."""
     c = config.chunking
     return f"{tokenizer.signature}|chunk={SPLITTER}:{c.target_chars}/{c.max_chars}"
 

@@ -18,6 +18,8 @@ _BYLINE = re.compile(
     r"|\s摄$"
     r"|^[(（][^()（）]{1,10}[)）]$"
 )
+# A photographer's credit: 本报记者 裴晓军 摄, 图/新华社.
+_PHOTO_CREDIT = re.compile(r"(?:\s|/)摄$|^图\s*/")
 _NEWS_LEAD = re.compile(r"^(本报讯|本报记者|新华社|据新华社|记者)")
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
@@ -150,9 +152,35 @@ def _starts_article(group: list[_Block], following: _Block | None) -> bool:
     return " " not in texts[-1] and "\u3000" not in texts[-1]
 
 
+def _captions(blocks: list[_Block]) -> set[int]:
+    """The paragraphs that caption a photo printed after an article: each is followed by its
+    photographer's credit, then by a new article, another such caption or the page's end. A
+    caption says what the photo shows, not what the article above it reports."""
+    found: set[int] = set()
+    for i in range(len(blocks) - 2, -1, -1):
+        credit = blocks[i + 1]
+        if blocks[i].kind != "para" or is_byline(blocks[i].text):
+            continue
+        if credit.kind != "para" or not _PHOTO_CREDIT.search(credit.text):
+            continue
+        j = i + 2
+        if j == len(blocks) or j in found:
+            found.add(i)
+            continue
+        group = []
+        while j < len(blocks) and blocks[j].kind == "heading":
+            group.append(blocks[j])
+            j += 1
+        if group and _starts_article(group, blocks[j] if j < len(blocks) else None):
+            found.add(i)
+    return found
+
+
 def split_articles(text: str) -> list[Article]:
-    """Articles in reading order; paragraphs before the first headline join the first article."""
+    """Articles in reading order; paragraphs before the first headline join the first article,
+    and a photo's caption after an article is an untitled article of its own."""
     blocks = _blocks(text)
+    captions = _captions(blocks)
     articles: list[Article] = []
     pending: list[_Block] = []  # paragraphs seen before any headline
     current: Article | None = None
@@ -160,6 +188,13 @@ def split_articles(text: str) -> list[Article]:
     i = 0
     while i < len(blocks):
         block = blocks[i]
+        if i in captions and current is not None:
+            caption = Article("", "")
+            caption.add(block)
+            caption.add(blocks[i + 1])
+            articles.append(caption)
+            i += 2
+            continue
         if block.kind == "para":
             if current is None:
                 pending.append(block)

@@ -220,7 +220,7 @@ async def test_commands(env: Env) -> None:
     ]
     assert "依法履职强担当 提质增效促发展" in start
     assert "/ask" in help_ and "@" in help_
-    assert f"{JINZHONG} · 6 articles" in sources and f"{CHANGZHI} · 1 article" in sources
+    assert f"{JINZHONG} · 8 articles" in sources and f"{CHANGZHI} · 1 article" in sources
     assert "Only the bot's admins" in stats
     assert "/help" in unknown
     admin = tg.user(ADMIN, "Admin")

@@ -38,8 +38,36 @@ def test_jinzhong_page_splits_into_its_articles() -> None:
         "梁艳萍在祁县乡村振兴联系点开展调研",
         "中共晋中市委组织部公示",
         "我市全面推进《晋中市餐饮服务从业人员佩戴口罩规定》落地见效 织密食安防护网 引领文明餐饮风",
+        "",  # two photos' captions, each with its credit
+        "",
         "90万元背后的服务温度",
     ]
+
+
+def test_a_photos_caption_after_an_article_is_not_that_articles() -> None:
+    """The sturgeon farm's photo is printed after the article on face masks: its caption is
+    an untitled article of its own, so a quote of it is not shown under the masks' headline."""
+    text = sample_text(JINZHONG)
+    articles = split_articles(text)
+    masks = next(a for a in articles if "口罩" in a.title)
+    sturgeon = next(
+        a for a in articles if "鲟鱼" in text[a.paragraphs[0].start : a.paragraphs[0].end]
+    )
+    assert sturgeon.title == ""
+    assert [text[p.start : p.end] for p in sturgeon.paragraphs][1] == "本报记者 裴晓军 摄"
+    assert not any("鲟鱼" in text[p.start : p.end] for p in masks.paragraphs)
+
+
+def test_a_photo_inside_an_article_stays_with_it() -> None:
+    """A credit followed by more of the article is a photo printed within it: nothing splits."""
+    text = (
+        "清水县举办春季招聘会\n\n本报讯 3月2日,清水县春季招聘会在县体育馆举办。\n\n"
+        "招聘会现场,求职者在展位前咨询。\n\n本报记者 王明 摄\n\n"
+        "本次招聘会共有86家企业参加,提供岗位1200余个。\n"
+    )
+    articles = split_articles(text)
+    assert [a.title for a in articles] == ["清水县举办春季招聘会"]
+    assert len(articles[0].paragraphs) == 4
 
 
 def test_subtitle_and_section_headings_are_kept_apart_from_the_headline() -> None:

@@ -172,7 +172,8 @@ def test_context_widens_a_result_to_its_paragraphs(sample_searcher: Searcher) ->
 
 def test_sources_list_documents_and_headlines(sample_searcher: Searcher) -> None:
     sources = {s.name: s for s in sample_searcher.sources()}
-    assert sources[JINZHONG].articles == 6 and sources[CHANGZHI].articles == 1
+    # Six stories and two photos' captions, which have no headline.
+    assert sources[JINZHONG].articles == 8 and sources[CHANGZHI].articles == 1
     assert "中共晋中市委组织部公示" in sources[JINZHONG].titles
 
 
@@ -252,7 +253,7 @@ def test_a_page_read_one_article_at_a_time_ends_as_the_page_read_whole(
     whole = load_document(conn, words, doc_id)
     assert whole is not None
     articles = sorted({s.article for s in whole.sentences})
-    assert len(articles) == 6
+    assert len(articles) == 8  # six stories and two photos' captions
     for last in (articles[-1], articles[2]):
         part = load_document(conn, words, doc_id, [last])
         assert part is not None
