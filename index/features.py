@@ -293,7 +293,7 @@ def _is_name(token: str, tags: Mapping[str, str], rarity: float) -> bool:
     return tags.get(token, "").startswith("ns") or token.endswith(_PLACE_END)
 
 
-def _is_person(token: str, tag: str) -> bool:
+def is_person(token: str, tag: str) -> bool:
     """A name of a person: one jieba's dictionary tags as a full or foreign name (习近平), or a
     word that opens with a surname and is either tagged a name (not 养老, 小镇) or unknown to
     jieba (李新文, kept whole by the tokenizer), and does not end like a place."""
@@ -313,7 +313,7 @@ def _is_type(token: str, asked: str, tags: Mapping[str, str]) -> bool:
     if asked == "place":
         return tag.startswith("ns") or token.endswith(_PLACE_END)
     if asked == "person":
-        return token in _PERSON_CUES or _is_person(token, tag)
+        return token in _PERSON_CUES or is_person(token, tag)
     if asked == "title":
         return token.endswith(_TITLE_END)
     return False

@@ -29,9 +29,10 @@ from types import MappingProxyType
 import jieba
 
 from index.cache import Budgeted, one
+from index.features import is_person
 from index.search import Answer, Searcher
 from index.smalltalk import small_talk
-from index.tokenize import SURNAMES, Tokenizer, fold
+from index.tokenize import Tokenizer, fold
 
 _END = re.compile(r"[\s?？!！。.,，;；:：~～…]+$")
 _ELLIPTICAL = re.compile(r"(?:那么|那|还有|那个)?(.+?)的?呢")
@@ -151,11 +152,9 @@ class Reader:
             return "PLACE"
         if any(word.endswith(end) and len(word) > max(len(end), 2) for end in _BODY_SUFFIXES):
             return "BODY"
-        # A two- or three-character word jieba does not know that opens with a surname is
-        # read as a person's name.
-        if tag.startswith("nr") or (
-            2 <= len(word) <= 3 and word[0] in SURNAMES and not self.tokenizer.knows(word)
-        ):
+        # The ranking's test, so that a follow-up reads as a person whom the answer's bold
+        # sentence would count as one (not 养老, which jieba tags as a name).
+        if is_person(word, tag):
             return "PERSON"
         return "HEAD"
 

@@ -40,6 +40,8 @@ def reader(tokenizer: Tokenizer) -> Reader:
         # A pronoun is the last person named.
         ("孙雨是哪年出生的", "他拟提名为什么人选？", "孙雨拟提名为什么人选"),
         ("孙雨现任什么职务", "她考察了什么项目？", "孙雨考察了什么项目"),
+        # 养老, which jieba tags as a name, is no one: the ranking's test of a person decides.
+        ("李新文在养老方面提了什么建议", "他是哪年出生的？", "李新文是哪年出生的"),
         # A question without a subject takes the last one's.
         (CHANGZHI_MEETINGS, "制定了几件地方性法规？", "长治市人大常委会2025年制定了几件地方性法规"),
         ("晋中基层代表培训覆盖了多少名基层代表？", "分几期举办？", "晋中基层代表培训分几期举办"),
