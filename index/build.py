@@ -56,7 +56,7 @@ class BuildReport:
 
 def signature(config: Config, tokenizer: Tokenizer) -> str:
     """Stored tokens and chunks are valid only for the settings and the sentence splitter
-    (SPLITTER: articles and sentences) that made them."""
+    (SPLITTER) that made them."""
     c = config.chunking
     return f"{tokenizer.signature}|chunk={SPLITTER}:{c.target_chars}/{c.max_chars}"
 

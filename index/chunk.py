@@ -6,9 +6,7 @@ from dataclasses import dataclass
 
 from index.clean import Article
 
-# Changed when articles or sentences are split otherwise, so that indexes are made again
-# (v3: a photo's caption after an article is an article of its own).
-SPLITTER = "v3"
+SPLITTER = "v2"  # changed when sentences are split otherwise, so that indexes are made again
 ENDERS = "。！？!?；;…"
 CLOSERS = "”’\"'」』）)】》〕"
 # Brackets and quotes whose enders stay inside the sentence that holds them: 以「……。」为宗旨.
