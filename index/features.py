@@ -345,20 +345,20 @@ def sentence_features(
     repeated = 0  # the sentence's tokens that are the question's words
     # One pass over the question's few words, not over the sentence's many.
     for t, weight in q.weights.items():
-        if t not in topic:
+        headline = t in topic
+        if not headline:
             rest_total += weight
-            if t in present:
-                rest += weight
         if t in present:
             coverage += weight
             if t in core_words:
                 core += weight
-            if t not in topic:
+            if not headline:
                 local_value += weight * local.get(t, 1.0)
+                rest += weight
             if t[0] != "#":
                 repeated += tokens.count(t)
         else:
-            if t in topic:
+            if headline:
                 topic_only += weight
             if t in before or t in after:
                 neighbours += weight
