@@ -114,13 +114,11 @@ def test_the_characters_around_the_question_word_pick_the_answering_sentence(
         "青石桥，又名通济桥，是清水县一座石拱桥，横跨清水河，现为县级文物保护单位。"
         "青石桥建于明朝万历年间，由当地商人王德顺出资修造。桥长四十二米，共有七孔。"
     )
-    question = "青石桥是哪一年建的？"
-    searcher = index_texts(tmp_path / "with", {"bridge.txt": page}, config, tokenizer)
-    assert searcher.search(question).results[0].highlight.startswith("青石桥建于明朝万历年间")
-    blind = _without(tmp_path, "sentence", "s_focus_chars")
-    without = replace(config, search=replace(config.search, model=blind, min_confidence=0.0))
-    searcher = index_texts(tmp_path / "without", {"bridge.txt": page}, without, tokenizer)
-    assert searcher.search(question).results[0].highlight.startswith("青石桥，又名通济桥")
+    shipped, blind = _bold_with_and_without(
+        tmp_path, config, tokenizer, page, "青石桥是哪一年建的？", "s_focus_chars"
+    )
+    assert shipped.startswith("青石桥建于明朝万历年间")
+    assert blind.startswith("青石桥，又名通济桥")
 
 
 def test_the_words_the_headline_lacks_pick_the_sentence_after_the_one_naming_the_topic(
@@ -133,15 +131,11 @@ def test_the_words_the_headline_lacks_pick_the_sentence_after_the_one_naming_the
         "长吻银鲈\n\n长吻银鲈，为辐鳍鱼纲鲈形目银鲈科的其中一个种。本鱼分布于西太平洋海域。"
         "属于底栖鱼类，以小型甲壳类及多毛类为食。"
     )
-    question = "长吻银鲈以什么为食？"
-    searcher = index_texts(tmp_path / "with", {"fish.txt": page}, config, tokenizer)
-    assert (
-        searcher.search(question).results[0].highlight == "属于底栖鱼类，以小型甲壳类及多毛类为食。"
+    shipped, blind = _bold_with_and_without(
+        tmp_path, config, tokenizer, page, "长吻银鲈以什么为食？", "s_rest"
     )
-    blind = _without(tmp_path, "sentence", "s_rest")
-    without = replace(config, search=replace(config.search, model=blind, min_confidence=0.0))
-    searcher = index_texts(tmp_path / "without", {"fish.txt": page}, without, tokenizer)
-    assert searcher.search(question).results[0].highlight.startswith("长吻银鲈，为辐鳍鱼纲")
+    assert shipped == "属于底栖鱼类，以小型甲壳类及多毛类为食。"
+    assert blind.startswith("长吻银鲈，为辐鳍鱼纲")
 
 
 def test_a_number_is_a_date_only_where_a_date_unit_follows_it(
@@ -251,6 +245,20 @@ def test_the_order_within_an_article_knows_which_passage_opens_it(
     model = Model.load()
     assert model.within[ORDER_WITHIN.index("opening")] > 0
     assert len(model.passage) == ORDER_WITHIN.index("opening")
+
+
+def _bold_with_and_without(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer, page: str, question: str, feature: str
+) -> tuple[str, str]:
+    """The first result's bold sentence for a one-page index, with the shipped weights and
+    with one sentence feature weighing nothing (every answer shown)."""
+    shown = []
+    blind = _without(tmp_path, "sentence", feature)
+    without = replace(config, search=replace(config.search, model=blind, min_confidence=0.0))
+    for name, cfg in (("with", config), ("without", without)):
+        searcher = index_texts(tmp_path / name, {"page.txt": page}, cfg, tokenizer)
+        shown.append(searcher.search(question).results[0].highlight)
+    return shown[0], shown[1]
 
 
 def _without(tmp_path: Path, section: str, feature: str) -> Path:
