@@ -36,6 +36,7 @@ GROUPS: list[tuple[str, list[str]]] = [
     ("− character pairs (s_bigrams, s_focus)", ["s_bigrams", "s_focus"]),
     ("− characters around the question word (s_focus_chars)", ["s_focus_chars"]),
     ("− the question's words the headline lacks, in the sentence (s_rest)", ["s_rest"]),
+    ("− the question's characters in its order, in the sentence (s_order)", ["s_order"]),
     ("− answer of the asked type", ["s_type", "s_date", "s_count", "s_place", "s_person"]),
     ("− sentence length and new words", ["s_new", "s_length"]),
     ("− neighbouring sentences", ["s_neighbours"]),

@@ -1,7 +1,8 @@
 """What the ranking model sees of a question, a candidate passage and each of its sentences.
 
 Every feature is a number computed from stored tokens, so that scoring a candidate never
-re-tokenizes text. The names are the keys of the weights file (`index/ranker.json`).
+re-tokenizes text; only `s_order` reads a sentence's characters, folded once per loaded
+document. The names are the keys of the weights file (`index/ranker.json`).
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ SENTENCE_FEATURES = (
     "s_focus",  # share of the character pairs around the question word (什么, 哪里) in it
     "s_focus_chars",  # share of the characters around the question word in it
     "s_rest",  # share of the weight of the question's words the headline lacks, in it
+    "s_order",  # share of the question's characters it holds in the question's order
 )
 TOP_FEATURES = (
     "s_best",  # the best sentence's model score, added to its passage's
@@ -99,6 +101,9 @@ class Question:
     tags: Mapping[str, str]  # words' parts of speech, to tell places and people
     folded: str = ""  # the question's text, folded
     names: frozenset[str] = frozenset()  # own words that name a place or a person
+    # Its characters, the question word left out: a sentence that answers often says them
+    # in the same order (在纳斯卡文明出现前…曾出现过 for 纳斯卡文明之前出现过什么文明).
+    letters: str = ""
 
     @classmethod
     def make(
@@ -130,7 +135,31 @@ class Question:
             tags,
             folded,
             frozenset(t for t in core if _is_name(t, tags, specific[t])),
+            _letters(folded),
         )
+
+    @cached_property
+    def places(self) -> dict[str, int]:
+        """Each character of `letters` and the bits of the places it holds."""
+        bits: dict[str, int] = {}
+        for i, c in enumerate(self.letters):
+            bits[c] = bits.get(c, 0) | 1 << i
+        return bits
+
+    def in_order(self, text: str) -> float:
+        """The share of `letters` that `text` holds in their order: their longest common
+        subsequence, bit-parallel (Allison and Dix), one step per character `text` shares."""
+        n = len(self.letters)
+        if not n:
+            return 0.0
+        places = self.places
+        row = (1 << n) - 1
+        for c in text:
+            bits = places.get(c)
+            if bits:
+                bits &= row
+                row = (row + bits) | (row - bits)
+        return (n - (row & ((1 << n) - 1)).bit_count()) / n
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:
@@ -190,6 +219,13 @@ def _focus_sides(folded: str) -> tuple[list[str], list[str]]:
     return _kept(left), _kept(right)
 
 
+def _letters(folded: str) -> str:
+    m = _WH.search(folded)
+    if m is not None:
+        folded = folded[: m.start()] + folded[m.end() :]
+    return "".join(c for c in folded if _CJK.match(c) or c.isalnum())
+
+
 def _kept(side: str) -> list[str]:
     return [c for c in side if c not in _STOP_CHARS and _CJK.match(c)]
 
@@ -229,9 +265,13 @@ class Facts:
     The characters and their pairs are made on first use, and with slots and no properties:
     this runs for every sentence a question reads."""
 
-    __slots__ = ("_grams", "_kinds", "tags", "tokens", "words")
+    __slots__ = ("_grams", "_kinds", "_text", "tags", "text", "tokens", "words")
 
-    def __init__(self, tokens: tuple[str, ...], tags: Mapping[str, str]) -> None:
+    def __init__(
+        self, tokens: tuple[str, ...], tags: Mapping[str, str], text: Callable[[], str]
+    ) -> None:
+        self._text = text
+        self.text: str | None = None
         self.tokens = tokens
         self.words = frozenset(tokens)
         self.tags = tags
@@ -246,6 +286,13 @@ class Facts:
             joined = "".join(plain)
             self._grams = (len(plain), frozenset(joined), _pairs(joined))
         return self._grams
+
+    def folded(self) -> str:
+        """The sentence's text, folded as the question is: only sentences scored need it,
+        not their neighbours."""
+        if self.text is None:
+            self.text = self._text()
+        return self.text
 
     def of_kind(self, kind: str) -> frozenset[str]:
         """The sentence's words that are things of this kind (numbers, dates, places …)."""
@@ -389,4 +436,5 @@ def sentence_features(
         focus,
         len(q.focus_chars & chars) / len(q.focus_chars) if q.focus_chars else 0.0,
         rest / rest_total if rest_total else 0.0,
+        q.in_order(mine.folded()),
     ]

@@ -233,7 +233,9 @@ class Searcher:
         def facts(s: int) -> Facts:
             found = doc.facts.get(s)
             if found is None:
-                found = doc.facts[s] = Facts(doc.sentences[s].tokens, q.tags)
+                sent = doc.sentences[s]
+                text = doc.text[sent.start : sent.stop]
+                found = doc.facts[s] = Facts(sent.tokens, q.tags, lambda: fold(text))
             return found
 
         return facts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import random
 import sqlite3
 import sys
 from dataclasses import replace
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 
 from index.config import Config, ConfigError, parse_config
-from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES
+from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES, Question
 from index.ranker import CONFIDENCE_FEATURES, DEFAULT_WEIGHTS, ORDER_WITHIN, PAIRS, Model
 from index.search import Searcher
 from index.store import IndexUnavailable
@@ -136,6 +137,40 @@ def test_the_words_the_headline_lacks_pick_the_sentence_after_the_one_naming_the
     )
     assert shipped == "属于底栖鱼类，以小型甲壳类及多毛类为食。"
     assert blind.startswith("长吻银鲈，为辐鳍鱼纲")
+
+
+def test_the_sentence_that_says_the_questions_words_in_its_order_is_bold(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """Both sentences hold 龙山文化, 出现 and 文化; the one that answers says 出现前 … 出现过
+    as the question does, and is shorter than the opening that names the topic (s_order)."""
+    page = (
+        "龙山文化\n\n龙山文化是新石器时代晚期的一种文化，出现在黄河中下游地区，以黑陶而闻名于世。"
+        "在龙山文化出现前，黄河中下游地区曾出现过仰韶文化。龙山文化的居民以农耕为生，种植粟和黍。"
+    )
+    shipped, blind = _bold_with_and_without(
+        tmp_path, config, tokenizer, page, "龙山文化之前出现过什么文化？", "s_order"
+    )
+    assert shipped == "在龙山文化出现前，黄河中下游地区曾出现过仰韶文化。"
+    assert blind.startswith("龙山文化是新石器时代晚期")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_characters_in_order_are_the_longest_common_subsequence(seed: int) -> None:
+    """The bit-parallel count agrees with the textbook table on random strings."""
+    rng = random.Random(seed)
+    for _ in range(200):
+        letters = "".join(rng.choice("甲乙丙丁戊") for _ in range(rng.randint(1, 12)))
+        text = "".join(rng.choice("甲乙丙丁戊己") for _ in range(rng.randint(0, 30)))
+        table = [[0] * (len(text) + 1) for _ in range(len(letters) + 1)]
+        for i, a in enumerate(letters):
+            for j, b in enumerate(text):
+                table[i + 1][j + 1] = (
+                    table[i][j] + 1 if a == b else max(table[i][j + 1], table[i + 1][j])
+                )
+        q = Question.make(letters, [], [], {}, set(), lambda t: 0.0, {})
+        assert q.letters == letters
+        assert q.in_order(text) == table[-1][-1] / len(letters)
 
 
 def test_a_number_is_a_date_only_where_a_date_unit_follows_it(
