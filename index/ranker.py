@@ -38,6 +38,7 @@ CONFIDENCE_FEATURES = (
     "no_short",  # the question asks how many or when, and the sentence holds no short answer
     "lost_name",  # share of the question's places and people found nowhere in the quote's page
     "s_focus_chars",  # share of the characters around the question word in the highlighted sentence
+    "s_order",  # share of the question's characters the highlighted sentence holds in order
 )
 ORDER_WITHIN = PASSAGE_FEATURES + TOP_FEATURES + WITHIN_FEATURES
 # Products of two confidence features, each first centred and scaled: "the page holds the

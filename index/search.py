@@ -654,6 +654,7 @@ class Searcher:
             float(bool(asked_kind(q.folded)) and short is None),
             q.lost_names(around),
             x[SENTENCE_FEATURES.index("s_focus_chars")],
+            x[SENTENCE_FEATURES.index("s_order")],
         )
 
 

@@ -317,6 +317,8 @@ def _without(tmp_path: Path, section: str, feature: str) -> Path:
         ("lost_name", "大同市开展了几期基层代表培训？"),
         # The best sentence holds no number: the pages never count new urban jobs.
         ("no_short", "晋中市2025年新增城镇就业多少人？"),
+        # A page speaks of 招商引资, but no sentence says 长治 … 招商引资签约金额 in that order.
+        ("s_order", "长治市2025年招商引资签约金额是多少？"),
     ],
 )
 def test_the_confidence_withholds_what_the_page_does_not_say(
