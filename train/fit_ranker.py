@@ -162,6 +162,53 @@ def chosen_ridge(x: np.ndarray, y: np.ndarray, keep: np.ndarray, fold: np.ndarra
     return min(losses, key=lambda l2: losses[l2])
 
 
+def confidence_examples(
+    gold: GoldSet, cfg: Config, tok: Tokenizer, tmp: Path, none: Path
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The confidence's examples: each half of the paragraphs indexed alone, every question
+    asked of it; the evidence of each first quote, whether it holds the answer, and the half
+    the question's paragraph is in (the folds that choose the ridge)."""
+    everything = {n for n, _ in gold.documents or []}
+    ordered = sorted(everything)
+    random.Random(SEED).shuffle(ordered)
+    halves = [set(ordered[: len(ordered) // 2]), set(ordered[len(ordered) // 2 :])]
+    xs, ys, folds = [], [], []
+    rng = random.Random(SEED)
+    for n, half in enumerate(halves):
+        index_dir = _index(gold, half, none, tmp / f"half{n}", cfg, tok)
+        half_searcher = Searcher.open(index_dir, cfg, tok)
+        for g in gold.questions:
+            # The question, and one word of it alone: a line that names a thing but asks
+            # nothing (好的, 收到, 孙权) must not look like a question that was answered.
+            words = [w for w in tok.tokens(g.question) if not w.startswith("#")]
+            fragment = rng.choice(words) if words else ""
+            for text in (g.question, fragment):
+                results = half_searcher.search(text, 1).results
+                if not results:
+                    continue
+                r = results[0]
+                xs.append(r.evidence)
+                ys.append(r.doc == g.doc and _holds(r.quote, g))
+                folds.append(g.doc in halves[0])
+    return np.array(xs), np.array(ys, float), np.array(folds, int)
+
+
+def fit_confidence(
+    x: np.ndarray, y: np.ndarray, folds: np.ndarray, keep: np.ndarray, ridge: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The confidence's bias, sums and pairs weights, the features' means and spreads, and the
+    ridge (chosen on the folds unless given). `keep` masks the features in use, in pairs too."""
+    mean = x.mean(axis=0)
+    spread = x.std(axis=0)
+    spread[spread == 0] = 1.0
+    upper = np.triu_indices(len(keep))
+    keep_all = np.concatenate([keep, keep[upper[0]] * keep[upper[1]]])
+    design = with_pairs(x, mean, spread)
+    if ridge is None:
+        ridge = chosen_ridge(design, y, keep_all, folds)
+    return fit_logistic(design, y, keep_all, ridge), mean, spread, ridge
+
+
 Groups = list[tuple[np.ndarray, np.ndarray]]  # each: features (one row per item), labels
 Shortlists = list[tuple[GoldQuestion, Question, list[Candidate]]]
 
@@ -266,42 +313,14 @@ def main() -> None:
         # whichever of its passages is quoted: it learns from those passages' quotes.
         weights_file.write_text(replace(model, within=()).to_json())
 
-        # The confidence: each half of the paragraphs indexed alone, every question asked.
-        ordered = sorted(everything)
-        random.Random(SEED).shuffle(ordered)
-        halves = [set(ordered[: len(ordered) // 2]), set(ordered[len(ordered) // 2 :])]
-        xs, ys, folds = [], [], []
-        rng = random.Random(SEED)
-        for n, half in enumerate(halves):
-            index_dir = _index(gold, half, none, Path(tmp) / f"half{n}", cfg, tok)
-            half_searcher = Searcher.open(index_dir, cfg, tok)
-            for g in gold.questions:
-                # The question, and one word of it alone: a line that names a thing but asks
-                # nothing (好的, 收到, 孙权) must not look like a question that was answered.
-                words = [w for w in tok.tokens(g.question) if not w.startswith("#")]
-                fragment = rng.choice(words) if words else ""
-                for text in (g.question, fragment):
-                    results = half_searcher.search(text, 1).results
-                    if not results:
-                        continue
-                    r = results[0]
-                    xs.append(r.evidence)
-                    ys.append(r.doc == g.doc and _holds(r.quote, g))
-                    folds.append(g.doc in halves[0])
-        x_conf, y_conf = np.array(xs), np.array(ys, float)
-        mean = x_conf.mean(axis=0)
-        spread = x_conf.std(axis=0)
-        spread[spread == 0] = 1.0
+        x_conf, y_conf, folds = confidence_examples(gold, cfg, tok, Path(tmp), none)
         keep = mask(CONFIDENCE_FEATURES)
-        upper = np.triu_indices(len(keep))
-        keep_pairs = keep[upper[0]] * keep[upper[1]]
+        w_all, mean, spread, ridge = fit_confidence(x_conf, y_conf, folds, keep)
         design = with_pairs(x_conf, mean, spread)
-        keep_all = np.concatenate([keep, keep_pairs])
-        ridge = chosen_ridge(design, y_conf, keep_all, np.array(folds, int))
-        w_all = fit_logistic(design, y_conf, keep_all, ridge)
         w_conf, w_pairs = w_all[: 1 + len(keep)], w_all[1 + len(keep) :]
         print(
-            f"confidence: {len(ys)} first quotes, {sum(ys)} hold the answer; ridge {ridge:g}",
+            f"confidence: {len(y_conf)} first quotes, {int(y_conf.sum())} hold the answer; "
+            f"ridge {ridge:g}",
             file=sys.stderr,
         )
         z = w_all[0] + design @ w_all[1:]
