@@ -117,12 +117,16 @@ def main() -> None:
     keep_all = np.ones(len(CONFIDENCE_FEATURES))
     keep_without = keep_all.copy()
     keep_without[CONFIDENCE_FEATURES.index(args.feature)] = 0.0
-    _, _, _, ridge = fit_confidence(x, y, folds, keep_all)
+    # Each variant's ridge is chosen as train/fit_ranker.py would choose it for that variant.
+    variants = [
+        (label, keep, fit_confidence(x, y, folds, keep)[3])
+        for label, keep in (("with", keep_all), ("without", keep_without))
+    ]
     rng = np.random.default_rng(SEED)
     counts: dict[str, list[list[float]]] = {"with": [], "without": []}
     for b in range(args.resamples + 1):
         chosen = np.arange(len(y)) if b == 0 else rng.integers(0, len(y), len(y))
-        for label, keep in (("with", keep_all), ("without", keep_without)):
+        for label, keep, ridge in variants:
             fit = fit_confidence(x[chosen], y[chosen], folds[chosen], keep, ridge)
             kept = spoken(fit, dev[0], floor)
             counts[label].append(
