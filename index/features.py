@@ -265,13 +265,13 @@ class Facts:
     The characters and their pairs are made on first use, and with slots and no properties:
     this runs for every sentence a question reads."""
 
-    __slots__ = ("_grams", "_kinds", "_text", "tags", "text", "tokens", "words")
+    __slots__ = ("_fold", "_folded", "_grams", "_kinds", "tags", "tokens", "words")
 
     def __init__(
-        self, tokens: tuple[str, ...], tags: Mapping[str, str], text: Callable[[], str]
+        self, tokens: tuple[str, ...], tags: Mapping[str, str], fold: Callable[[], str]
     ) -> None:
-        self._text = text
-        self.text: str | None = None
+        self._fold = fold  # the sentence's text, folded as the question is
+        self._folded: str | None = None
         self.tokens = tokens
         self.words = frozenset(tokens)
         self.tags = tags
@@ -290,9 +290,9 @@ class Facts:
     def folded(self) -> str:
         """The sentence's text, folded as the question is: only sentences scored need it,
         not their neighbours."""
-        if self.text is None:
-            self.text = self._text()
-        return self.text
+        if self._folded is None:
+            self._folded = self._fold()
+        return self._folded
 
     def of_kind(self, kind: str) -> frozenset[str]:
         """The sentence's words that are things of this kind (numbers, dates, places …)."""
