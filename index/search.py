@@ -8,6 +8,7 @@ the city or body named only in a title still decides between near-identical pass
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -548,7 +549,7 @@ class Searcher:
             return None
         lo, hi, best, matched = window
         doc, sents = cand.doc, cand.doc.sentences
-        highlight = span_text(doc, best, best)
+        highlight = span_text(doc, _bold_from(doc, best, lo), best)
         short = _short(q, doc, best)
         judged = cand.leader
         theirs = None if judged is None else self._window(q, judged, shown)
@@ -656,6 +657,20 @@ class Searcher:
             x[SENTENCE_FEATURES.index("s_focus_chars")],
             x[SENTENCE_FEATURES.index("s_order")],
         )
+
+
+# A sentence that opens by pointing back says what follows from the one before it: bold alone,
+# 因此，畜牧业发达 answers no "why", so the sentence before it is bold too.
+_POINTS_BACK = re.compile(r"\s*(?:因此|所以|因而|由此|于是|从而|故此|故而)")
+
+
+def _bold_from(doc: Document, best: int, lo: int) -> int:
+    """The first sentence of the bold: the answering one, or the one before it in the quote
+    and its paragraph when the answering one leans on it."""
+    sents = doc.sentences
+    head = sents[best]
+    leans = _POINTS_BACK.match(fold(doc.text[head.start : head.start + 8]))
+    return best - 1 if leans and best > lo and sents[best - 1].paragraph == head.paragraph else best
 
 
 def _short(q: Question, doc: Document, s: int) -> str | None:

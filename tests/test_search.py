@@ -10,6 +10,7 @@ import numpy as np
 import opencc
 import pytest
 
+from bot.format import lead_html
 from index.build import update_index
 from index.config import Config
 from index.evaluate import load_gold
@@ -287,3 +288,23 @@ def test_questions_on_pages_kept_in_part_answer_as_on_a_fresh_index(
     alone = [seen(Searcher.open(index_dir, cfg, tokenizer), q) for q in questions]
     assert in_turn == alone
     assert all(results for results in alone)
+
+
+def test_a_sentence_that_points_back_is_bold_with_the_one_it_leans_on(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """因此，当地的茶叶产业十分发达 repeats the question but gives no reason; the sentence before
+    it does, so both are bold, on the phone's first screen as in the quote."""
+    page = (
+        "清水县\n\n清水县位于山区，气候湿润，雨量充沛，土壤肥沃。因此，当地的茶叶产业十分发达。"
+        "全县共有茶园三万亩。\n\n清水县还有一座石拱桥，名为青石桥。"
+    )
+    searcher = index_texts(tmp_path, {"county.txt": page}, config, tokenizer)
+    result = searcher.search("为什么清水县的茶叶产业十分发达？").results[0]
+    assert result.highlight == (
+        "清水县位于山区，气候湿润，雨量充沛，土壤肥沃。因此，当地的茶叶产业十分发达。"
+    )
+    assert (
+        "<b>清水县位于山区，气候湿润，雨量充沛，土壤肥沃。因此，当地的茶叶产业十分发达。</b>"
+        in (lead_html(1, result))
+    )
