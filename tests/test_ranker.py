@@ -105,54 +105,57 @@ def test_a_passage_whose_best_sentence_holds_the_asked_kind_comes_first(
         assert ("副市长、市公安局局长新润喜" in first.highlight) is typed
 
 
-def test_the_characters_around_the_question_word_pick_the_answering_sentence(
-    tmp_path: Path, config: Config, tokenizer: Tokenizer
+@pytest.mark.parametrize(
+    ("feature", "page", "question", "bold", "without"),
+    [
+        # The first sentence names the bridge and where it stands; the second says when it
+        # was built. Only 建 of 哪一年建的 tells them apart: its pairs (建的) are not in the page.
+        (
+            "s_focus_chars",
+            "青石桥，又名通济桥，是清水县一座石拱桥，横跨清水河，现为县级文物保护单位。"
+            "青石桥建于明朝万历年间，由当地商人王德顺出资修造。桥长四十二米，共有七孔。",
+            "青石桥是哪一年建的？",
+            "青石桥建于明朝万历年间，由当地商人王德顺出资修造。",
+            "青石桥，又名通济桥",
+        ),
+        # The first sentence repeats the headline's name, the heaviest word of the question;
+        # the one that says what the fish eats calls it 本鱼 and holds only the question's light
+        # words (以, 为食): their share of what the headline lacks picks it.
+        (
+            "s_rest",
+            "长吻银鲈\n\n长吻银鲈，为辐鳍鱼纲鲈形目银鲈科的其中一个种。本鱼分布于西太平洋海域。"
+            "属于底栖鱼类，以小型甲壳类及多毛类为食。",
+            "长吻银鲈以什么为食？",
+            "属于底栖鱼类，以小型甲壳类及多毛类为食。",
+            "长吻银鲈，为辐鳍鱼纲",
+        ),
+        # Both sentences hold 龙山文化, 出现 and 文化; the one that answers says 出现前 … 出现过
+        # as the question does, and is shorter than the opening that names the topic.
+        (
+            "s_order",
+            "龙山文化\n\n龙山文化是新石器时代晚期的一种文化，出现在黄河中下游地区，以黑陶而闻名于世。"
+            "在龙山文化出现前，黄河中下游地区曾出现过仰韶文化。龙山文化的居民以农耕为生，种植粟和黍。",
+            "龙山文化之前出现过什么文化？",
+            "在龙山文化出现前，黄河中下游地区曾出现过仰韶文化。",
+            "龙山文化是新石器时代晚期",
+        ),
+    ],
+)
+def test_one_sentence_feature_picks_the_answering_sentence(
+    tmp_path: Path,
+    config: Config,
+    tokenizer: Tokenizer,
+    feature: str,
+    page: str,
+    question: str,
+    bold: str,
+    without: str,
 ) -> None:
-    """The first sentence names the bridge and where it stands; the second says when it was
-    built. Only 建 of 哪一年建的 tells them apart (s_focus_chars): its pairs (建的) are not in
-    the page."""
-    page = (
-        "青石桥，又名通济桥，是清水县一座石拱桥，横跨清水河，现为县级文物保护单位。"
-        "青石桥建于明朝万历年间，由当地商人王德顺出资修造。桥长四十二米，共有七孔。"
-    )
-    shipped, blind = _bold_with_and_without(
-        tmp_path, config, tokenizer, page, "青石桥是哪一年建的？", "s_focus_chars"
-    )
-    assert shipped.startswith("青石桥建于明朝万历年间")
-    assert blind.startswith("青石桥，又名通济桥")
-
-
-def test_the_words_the_headline_lacks_pick_the_sentence_after_the_one_naming_the_topic(
-    tmp_path: Path, config: Config, tokenizer: Tokenizer
-) -> None:
-    """The first sentence repeats the headline's name, the heaviest word of the question; the
-    one that says what the fish eats calls it 本鱼 and holds only the question's light words
-    (以, 为食). Their share of what the headline lacks (s_rest) picks that sentence."""
-    page = (
-        "长吻银鲈\n\n长吻银鲈，为辐鳍鱼纲鲈形目银鲈科的其中一个种。本鱼分布于西太平洋海域。"
-        "属于底栖鱼类，以小型甲壳类及多毛类为食。"
-    )
-    shipped, blind = _bold_with_and_without(
-        tmp_path, config, tokenizer, page, "长吻银鲈以什么为食？", "s_rest"
-    )
-    assert shipped == "属于底栖鱼类，以小型甲壳类及多毛类为食。"
-    assert blind.startswith("长吻银鲈，为辐鳍鱼纲")
-
-
-def test_the_sentence_that_says_the_questions_words_in_its_order_is_bold(
-    tmp_path: Path, config: Config, tokenizer: Tokenizer
-) -> None:
-    """Both sentences hold 龙山文化, 出现 and 文化; the one that answers says 出现前 … 出现过
-    as the question does, and is shorter than the opening that names the topic (s_order)."""
-    page = (
-        "龙山文化\n\n龙山文化是新石器时代晚期的一种文化，出现在黄河中下游地区，以黑陶而闻名于世。"
-        "在龙山文化出现前，黄河中下游地区曾出现过仰韶文化。龙山文化的居民以农耕为生，种植粟和黍。"
-    )
-    shipped, blind = _bold_with_and_without(
-        tmp_path, config, tokenizer, page, "龙山文化之前出现过什么文化？", "s_order"
-    )
-    assert shipped == "在龙山文化出现前，黄河中下游地区曾出现过仰韶文化。"
-    assert blind.startswith("龙山文化是新石器时代晚期")
+    """With the shipped weights the answering sentence is bold; with the one feature that
+    tells it apart weighing nothing, the sentence that only names the topic is."""
+    shipped, blind = _bold_with_and_without(tmp_path, config, tokenizer, page, question, feature)
+    assert shipped == bold
+    assert blind.startswith(without)
 
 
 @pytest.mark.parametrize("seed", range(5))
