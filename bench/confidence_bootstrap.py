@@ -23,7 +23,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "train")]
 
-from fit_ranker import SEED, confidence_examples, fit_confidence, with_pairs  # noqa: E402
+from fit_ranker import SEED, confidence_examples, confidence_of, fit_confidence  # noqa: E402
 
 from index.build import update_index  # noqa: E402
 from index.config import SAMPLES_DIR, Config  # noqa: E402
@@ -52,11 +52,7 @@ def spoken(
     fit: tuple[np.ndarray, np.ndarray, np.ndarray, float], x: np.ndarray, floor: float
 ) -> np.ndarray:
     """Which first quotes a fit of the confidence lets through."""
-    w, mean, spread, _ = fit
-    if not len(x):
-        return np.zeros(0, bool)
-    p = 1 / (1 + np.exp(-(w[0] + with_pairs(x, mean, spread) @ w[1:])))
-    return np.asarray(p >= floor)
+    return np.asarray(confidence_of(fit, x) >= floor)
 
 
 def first_quotes(

@@ -153,13 +153,13 @@ class Question:
         if not n:
             return 0.0
         places = self.places
-        row = (1 << n) - 1
+        full = row = (1 << n) - 1
         for c in text:
             bits = places.get(c)
             if bits:
                 bits &= row
                 row = (row + bits) | (row - bits)
-        return (n - (row & ((1 << n) - 1)).bit_count()) / n
+        return (n - (row & full).bit_count()) / n
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:

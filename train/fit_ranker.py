@@ -209,6 +209,15 @@ def fit_confidence(
     return fit_logistic(design, y, keep_all, ridge), mean, spread, ridge
 
 
+def confidence_of(
+    fit: tuple[np.ndarray, np.ndarray, np.ndarray, float], x: np.ndarray
+) -> np.ndarray:
+    """The chance a fit of the confidence gives each row of evidence, as `Model.probability`
+    computes it one row at a time."""
+    w, mean, spread, _ = fit
+    return 1 / (1 + np.exp(-(w[0] + with_pairs(x, mean, spread) @ w[1:])))
+
+
 Groups = list[tuple[np.ndarray, np.ndarray]]  # each: features (one row per item), labels
 Shortlists = list[tuple[GoldQuestion, Question, list[Candidate]]]
 
@@ -315,16 +324,15 @@ def main() -> None:
 
         x_conf, y_conf, folds = confidence_examples(gold, cfg, tok, Path(tmp), none)
         keep = mask(CONFIDENCE_FEATURES)
-        w_all, mean, spread, ridge = fit_confidence(x_conf, y_conf, folds, keep)
-        design = with_pairs(x_conf, mean, spread)
+        fit = fit_confidence(x_conf, y_conf, folds, keep)
+        w_all, mean, spread, ridge = fit
         w_conf, w_pairs = w_all[: 1 + len(keep)], w_all[1 + len(keep) :]
         print(
             f"confidence: {len(y_conf)} first quotes, {int(y_conf.sum())} hold the answer; "
             f"ridge {ridge:g}",
             file=sys.stderr,
         )
-        z = w_all[0] + design @ w_all[1:]
-        p = 1 / (1 + np.exp(-z))
+        p = confidence_of(fit, x_conf)
         print("min_confidence: right first quotes kept, wrong ones withheld", file=sys.stderr)
         for t in (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5):
             kept = (p[y_conf == 1] >= t).mean()
