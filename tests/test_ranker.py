@@ -15,6 +15,7 @@ import pytest
 
 from index.config import Config, ConfigError, parse_config
 from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES, Question
+from index.quote import span_text
 from index.ranker import CONFIDENCE_FEATURES, DEFAULT_WEIGHTS, ORDER_WITHIN, PAIRS, Model
 from index.search import Searcher
 from index.store import IndexUnavailable
@@ -288,14 +289,15 @@ def test_the_order_within_an_article_knows_which_passage_opens_it(
 def _bold_with_and_without(
     tmp_path: Path, config: Config, tokenizer: Tokenizer, page: str, question: str, feature: str
 ) -> tuple[str, str]:
-    """The first result's bold sentence for a one-page index, with the shipped weights and
-    with one sentence feature weighing nothing (every answer shown)."""
+    """The sentence the model picks as the first result's answer, for a one-page index, with
+    the shipped weights and with one sentence feature weighing nothing (every answer shown)."""
     shown = []
     blind = _without(tmp_path, "sentence", feature)
     without = replace(config, search=replace(config.search, model=blind, min_confidence=0.0))
     for name, cfg in (("with", config), ("without", without)):
         searcher = index_texts(tmp_path / name, {"page.txt": page}, cfg, tokenizer)
-        shown.append(searcher.search(question).results[0].highlight)
+        first = searcher.search(question).results[0]
+        shown.append(span_text(searcher.document(first.doc_id), first.sentence, first.sentence))
     return shown[0], shown[1]
 
 

@@ -290,6 +290,35 @@ def test_questions_on_pages_kept_in_part_answer_as_on_a_fresh_index(
     assert all(results for results in alone)
 
 
+BRIDGE = (
+    "青石桥，又名通济桥，是清水县一座石拱桥，横跨清水河，现为县级文物保护单位。"
+    "青石桥建于明朝万历年间，由当地商人王德顺出资修造。桥长四十二米，共有七孔。"
+)
+
+
+@pytest.mark.parametrize("near_tie", [True, False])
+def test_a_neighbour_nearly_as_likely_to_answer_is_bold_too(
+    tmp_path: Path,
+    config: Config,
+    tokenizer: Tokenizer,
+    monkeypatch: pytest.MonkeyPatch,
+    near_tie: bool,
+) -> None:
+    """The model scores the bridge's opening about as high as the sentence that names who
+    paid for it: both are bold, so the reader sees 王德顺 in bold, on the phone's first screen
+    as in the quote. A clear pick stays one sentence."""
+    if not near_tie:
+        monkeypatch.setattr("index.search.NEAR_TIE", 0.0)
+    searcher = index_texts(tmp_path, {"bridge.txt": BRIDGE}, config, tokenizer)
+    result = searcher.search("青石桥是谁出资修建的？").results[0]
+    both = BRIDGE[: BRIDGE.index("桥长")]
+    assert (result.highlight == both) is near_tie
+    assert ("王德顺" in result.highlight) is near_tie
+    assert (f"<b>{both}</b>" in lead_html(1, result)) is near_tie
+    clear = searcher.search("青石桥横跨哪条河？").results[0]
+    assert clear.highlight == BRIDGE[: BRIDGE.index("青石桥建于")]
+
+
 def test_a_sentence_that_points_back_is_bold_with_the_one_it_leans_on(
     tmp_path: Path, config: Config, tokenizer: Tokenizer
 ) -> None:
