@@ -157,7 +157,7 @@ def _beside(
     学位; 自1962年起，…), is read with the clause after it, which it leads."""
     start, stop = _clause(sentence, found.start, found.stop)
     own = _says(sentence[start:stop], pairs, weights)
-    if any(own) or (stop - start) - (found.stop - found.start) > _LEADING:
+    if any(own) or (stop - start) - (found.stop - found.start) > _LEADING or stop >= len(sentence):
         return own
     _, end = _clause(sentence, stop + 1, stop + 1)
     return _says(sentence[stop + 1 : end], pairs, weights)

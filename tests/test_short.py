@@ -70,6 +70,14 @@ def test_a_number_of_a_date_is_not_an_amount() -> None:
     assert short_answer("晋中市2025年GDP是多少？", sentence, weights) == "1850亿元"
 
 
+def test_a_candidate_in_a_last_clause_that_says_nothing_gives_none() -> None:
+    """A clause of its own is read with the one after it; at the end of a sentence with no
+    mark after it there is none (this raised IndexError and lost the whole answer)."""
+    question = "鬣齿兽属中最小的大约多大?"
+    assert short_answer(question, "by Egi, 2001", {"鬣齿兽": 3.0}) is None
+    assert short_answer(question, "by Egi, 2001.", {"鬣齿兽": 3.0}) is None
+
+
 def test_a_sentence_without_the_asked_kind_gives_none() -> None:
     assert short_answer("召开了几次常委会会议？", "常委会会议如期召开。", W) is None
     assert short_answer("李新文现任什么职务？", "李新文现任党委书记。", W) is None
