@@ -55,8 +55,8 @@ class BuildReport:
 
 
 def signature(config: Config, tokenizer: Tokenizer) -> str:
-    """Stored tokens and chunks are valid only for the settings and the sentence splitter
-    (SPLITTER) that made them."""
+    """Stored tokens and chunks are valid only for the settings and the article and sentence
+    splitters (SPLITTER) that made them."""
     c = config.chunking
     return f"{tokenizer.signature}|chunk={SPLITTER}:{c.target_chars}/{c.max_chars}"
 

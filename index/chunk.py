@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from index.clean import Article
 
-SPLITTER = "v2"  # changed when sentences are split otherwise, so that indexes are made again
+# Changed whenever a document is split into articles (clean.py) or sentences (here) otherwise,
+# so that indexes made before are made again: v3 is the photo caption split off its article.
+SPLITTER = "v3"
 ENDERS = "。！？!?；;…"
 CLOSERS = "”’\"'」』）)】》〕"
 # Brackets and quotes whose enders stay inside the sentence that holds them: 以「……。」为宗旨.

@@ -1,7 +1,8 @@
 """Recover what a page layout hides: paragraphs broken mid-sentence, articles, headlines.
 
 Nothing here rewrites the text. Paragraphs and articles are spans of the original string, so a
-quote can always be shown as the document has it.
+quote can always be shown as the document has it. A change to how a page splits into articles
+changes chunk.SPLITTER too, or indexes made before keep their old articles.
 """
 
 from __future__ import annotations
