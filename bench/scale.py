@@ -33,7 +33,7 @@ sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
 from corpus import generate  # noqa: E402
 
-from index.build import update_index  # noqa: E402
+from index.build import is_current, update_index  # noqa: E402
 from index.config import Config  # noqa: E402
 from index.evaluate import evaluate, load_gold  # noqa: E402
 from index.search import Searcher  # noqa: E402
@@ -138,7 +138,9 @@ def measure(args: argparse.Namespace) -> None:
         index_dir = work / f"index-{label}"
         row: dict = {"size": size, **info}
         built = index_dir / "built.json"
-        if args.rebuild or not built.exists():
+        # An index of other settings or splitters is made again, as `qabot index` would.
+        current = is_current(Config().with_index_path(index_dir), Tokenizer(Config().tokenizer))
+        if args.rebuild or not built.exists() or not current:
             shutil.rmtree(index_dir, ignore_errors=True)
             index_dir.mkdir(parents=True)
             timing = build(corpus, index_dir, workers=2)
