@@ -40,6 +40,11 @@ from index.tokenize import Tokenizer, fold
 RERANK = 30  # passages the engine returns, re-ranked with their article and document context
 CANDIDATES = 30  # of those, the best that may be quoted
 SHORTLIST = 4  # of those, the best that the model reads sentence by sentence and reorders
+# The place given to the first result's article's next passage, before other articles' next
+# ones: the article that answers best often says what its first quote left out further on.
+# Third, not second, keeps the second-best article where it was (trial set: the answer among
+# the first three 976 → 978 of 1,002 questions either way, MRR@10 0.9521 → 0.9533, not 0.9528).
+MORE_OF_FIRST = 3
 MARGIN_ALONE = 5.0  # the margin of a candidate with none after it
 COVERAGE = PASSAGE_FEATURES.index("coverage")
 MATCHED = SENTENCE_FEATURES.index("s_coverage")
@@ -335,7 +340,35 @@ class Searcher:
                 break
             results.append(result)
             shown.update((result.doc_id, s) for s in range(result.first, result.last + 1))
+            if len(results) == MORE_OF_FIRST - 1 and len(results) < limit:
+                more = self._more_of_first(ranking, results[0], shown)
+                if more is not None:
+                    results.append(more)
+                    shown.update((more.doc_id, s) for s in range(more.first, more.last + 1))
         return Answer(question, results, short=results[0].short if results else None)
+
+    def _more_of_first(
+        self, ranking: Ranking, first: Result, shown: set[tuple[int, int]]
+    ) -> Result | None:
+        """The next passage of the first result's article that quotes something new: the
+        shortlist's in the model's order, then the rest's in BM25 order."""
+        q = ranking.question
+        article = self.document(first.doc_id).sentences[first.sentence].article
+
+        def mine(p: store.Passage) -> bool:
+            return p.doc_id == first.doc_id and p.article == article
+
+        for cand in ranking.shortlist:
+            if mine(cand.passage) and (result := self._quote(q, cand, shown)) is not None:
+                return result
+        for passage, features, on_page in ranking.rest:
+            if not mine(passage) or all(
+                (passage.doc_id, s) in shown for s in range(passage.first, passage.last + 1)
+            ):
+                continue
+            if result := self._quote(q, self._candidate(q, passage, features, on_page), shown):
+                return result
+        return None
 
     def candidates(self, question: str, shortlist: int) -> Ranking:
         """The passages worth quoting, the best `shortlist` of them ordered by the model.

@@ -290,6 +290,68 @@ def test_questions_on_pages_kept_in_part_answer_as_on_a_fresh_index(
     assert all(results for results in alone)
 
 
+# A handbook of parrotfish: one long page on 瘤头鹦嘴鱼, whose last passage says what it eats
+# in other words (以珊瑚共生藻为生), and short pages on its kin that say 以…为食.
+PARROTFISH = (
+    "瘤头鹦嘴鱼\n\n瘤头鹦嘴鱼，又名青衣鹦哥，为辐鳍鱼纲鲈形目鹦哥鱼科的其中一种。"
+    "瘤头鹦嘴鱼的食性曾长期不明，早年的图鉴多语焉不详。"
+    "本鱼分布于印度洋及西太平洋区，包括红海、东非、马达加斯加、斯里兰卡、台湾、菲律宾、印尼及澳洲北部等海域。"
+    "水深一至三十公尺。本鱼体延长而略侧扁，头部轮廓呈平滑的弧形。"
+    "开始型雌鱼体红棕色，各鳞片具深色边缘；终端型雄鱼体蓝绿色，颊部有橙色条纹，胸鳍基部具黑斑。"
+    "本种最早由法国博物学家于十九世纪初描述，模式标本采自红海北部，其后在印度洋各地陆续有记录。"
+    "由于体色随成长变化很大，早年的学者曾把幼鱼、雌鱼和雄鱼当作三个不同的物种，直到二十世纪中叶才确认为同一种。"
+    "各地渔民对它的称呼不一，台湾称为青衣，香港称为青鹦哥，菲律宾则以当地语言称之为蓝色的鹦鹉。"
+    "背鳍硬棘九枚、背鳍软条十枚，臀鳍硬棘三枚、臀鳍软条九枚，尾鳍截形，随体长增长而呈双凹形。体长可达四十公分。"
+    "幼鱼多在浅水的海藻床中长大，长到十公分左右才迁往外侧的礁区，夜间会分泌黏液把自己包裹起来休息。"
+    "繁殖期在春夏之交，雄鱼会占据礁坡上的一块领域，雌鱼在黄昏时成对产卵，卵随海流漂散，约一天后孵化。"
+    "二十世纪末以来，因珊瑚白化与过度捕捞，部分海域的族群明显减少，一些地方已划设保护区加以保育。"
+    "喜欢生活在沿岸礁区或潟湖中，常成小群活动。常在珊瑚间游动，以珊瑚共生藻为生。肉质细嫩，可作成鱼松。"
+)
+_SHAPE = (
+    "本鱼体呈长椭圆形而侧扁，头部钝圆，吻短，体被大型圆鳞，侧线在体后部中断，背鳍连续，"
+    "尾鳍呈截形或略凹入，体色随成长与性别而有明显变化，幼鱼多具纵带，成鱼则转为单一的色调。"
+)
+KIN = {
+    "b.txt": "瘤头鹦嘴鱼的近亲：青点鹦嘴鱼\n\n青点鹦嘴鱼为鹦哥鱼科的一种。"
+    + _SHAPE
+    + "本鱼分布于西太平洋区。喜成群生活于岩礁中，以礁石上的藻类为食。一般作为观赏鱼。",
+    "c.txt": "瘤头鹦嘴鱼的近亲：斑鳍鹦嘴鱼\n\n斑鳍鹦嘴鱼为鹦哥鱼科的一种。"
+    + _SHAPE
+    + "本鱼分布于印度洋区。以底栖的藻类及小型无脊椎动物为食。可食用。",
+    **{
+        f"{name}.txt": f"{fish}\n\n{fish}为鹦哥鱼科的一种。本鱼分布于{sea}。以{food}为食。"
+        for name, fish, sea, food in (
+            ("d", "青鳍鹦嘴鱼", "太平洋区", "海草"),
+            ("e", "斑头鹦嘴鱼", "红海", "珊瑚礁上的丝状藻"),
+            ("f", "绿唇鹦嘴鱼", "南海", "珊瑚表面的藻类"),
+            ("g", "长头鹦嘴鱼", "夏威夷", "岩石上的藻类"),
+        )
+    },
+}
+
+
+@pytest.mark.parametrize("more_of_first", [True, False])
+def test_the_third_result_is_more_of_the_article_that_answers_best(
+    tmp_path: Path,
+    config: Config,
+    tokenizer: Tokenizer,
+    monkeypatch: pytest.MonkeyPatch,
+    more_of_first: bool,
+) -> None:
+    """The page on 瘤头鹦嘴鱼 is quoted first, from its opening; what it eats is said at its end,
+    in words the kin's pages beat (以…为食). Its next passage comes third, before a third
+    page of kin: the answer is among the first three."""
+    if not more_of_first:
+        monkeypatch.setattr("index.search.MORE_OF_FIRST", 99)
+    searcher = index_texts(tmp_path, {"a.txt": PARROTFISH, **KIN}, config, tokenizer)
+    results = searcher.search("瘤头鹦嘴鱼以什么为食？").results
+    assert len(results) == 3
+    assert results[0].doc == "a.txt" and "珊瑚共生藻" not in results[0].quote
+    assert results[1].doc != "a.txt"
+    assert (results[2].doc == "a.txt") is more_of_first
+    assert any("以珊瑚共生藻为生" in r.quote for r in results) is more_of_first
+
+
 BRIDGE = (
     "青石桥，又名通济桥，是清水县一座石拱桥，横跨清水河，现为县级文物保护单位。"
     "青石桥建于明朝万历年间，由当地商人王德顺出资修造。桥长四十二米，共有七孔。"
