@@ -327,7 +327,7 @@ class Searcher:
                 return True
             if names and not self._mentions(p.doc_id, names, mentioned):
                 return True
-            return all((p.doc_id, s) in shown for s in range(p.first, p.last + 1))
+            return _quoted_whole(p, shown)
 
         for cand in ranking.ordered(self._candidate, skipped):
             if len(results) >= limit:
@@ -363,9 +363,7 @@ class Searcher:
             if mine(cand.passage) and (result := self._quote(q, cand, shown)) is not None:
                 return result
         for passage, features, on_page in ranking.rest:
-            if not mine(passage) or all(
-                (passage.doc_id, s) in shown for s in range(passage.first, passage.last + 1)
-            ):
+            if not mine(passage) or _quoted_whole(passage, shown):
                 continue
             if result := self._quote(q, self._candidate(q, passage, features, on_page), shown):
                 return result
@@ -721,6 +719,11 @@ NEAR_TIE = 0.75
 # A sentence that opens by pointing back says what follows from the one before it: bold alone,
 # 因此，畜牧业发达 answers no "why", so the sentence before it is bold too.
 _POINTS_BACK = re.compile(r"\s*(?:因此|所以|因而|由此|于是|从而|故此|故而)")
+
+
+def _quoted_whole(passage: store.Passage, shown: set[tuple[int, int]]) -> bool:
+    """Every sentence of the passage is in an earlier result's quote."""
+    return all((passage.doc_id, s) in shown for s in range(passage.first, passage.last + 1))
 
 
 def _bold_from(doc: Document, best: int, lo: int) -> int:
