@@ -329,6 +329,10 @@ class Searcher:
                 return True
             return _quoted_whole(p, shown)
 
+        def show(result: Result) -> None:
+            results.append(result)
+            shown.update((result.doc_id, s) for s in range(result.first, result.last + 1))
+
         for cand in ranking.ordered(self._candidate, skipped):
             if len(results) >= limit:
                 break
@@ -339,13 +343,11 @@ class Searcher:
                 continue
             if not results and result.confidence < self.config.search.min_confidence:
                 break
-            results.append(result)
-            shown.update((result.doc_id, s) for s in range(result.first, result.last + 1))
+            show(result)
             if len(results) == MORE_OF_FIRST - 1 and len(results) < limit:
                 more = self._more_of_first(ranking, results[0], shown)
                 if more is not None:
-                    results.append(more)
-                    shown.update((more.doc_id, s) for s in range(more.first, more.last + 1))
+                    show(more)
         return Answer(question, results, short=results[0].short if results else None)
 
     def _more_of_first(
