@@ -8,7 +8,7 @@ from index.clean import Article
 
 # Changed whenever a document is split into articles (clean.py) or sentences (here) otherwise,
 # so that indexes made before are made again: v3 is the photo caption split off its article.
-SPLITTER = "v3"
+SPLITTER = "v4"
 ENDERS = "。！？!?；;…"
 CLOSERS = "”’\"'」』）)】》〕"
 # Brackets and quotes whose enders stay inside the sentence that holds them: 以「……。」为宗旨.

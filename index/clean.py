@@ -23,6 +23,8 @@ _BYLINE = re.compile(
 _PHOTO_CREDIT = re.compile(r"(?:\s|/)摄$|^图\s*/")
 _NEWS_LEAD = re.compile(r"^(本报讯|本报记者|新华社|据新华社|记者)")
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# What a title may end with and a sentence does not: 劲松站 (北京市), 芝加哥（电影）.
+_QUALIFIER = re.compile(r"\s*[(（][^()（），,。；;：:！？!?]{1,20}[)）]$")
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ def _looks_like_heading(line: _Line) -> bool:
         return False
     if _is_subtitle(t):
         return True
-    if t[-1] in CLOSING or any(ch in SENTENCE_PUNCT for ch in t):
+    t = _QUALIFIER.sub("", t)
+    if not t or t[-1] in CLOSING or any(ch in SENTENCE_PUNCT for ch in t):
         return False
     return any(ch.isalnum() for ch in t)
 

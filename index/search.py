@@ -498,6 +498,7 @@ class Searcher:
                 bonus / q.total,
                 (bm25 + lam * bonus) / best if best > 0 else 0.0,
                 1 / (1 + place),
+                _named(passage.context, weights),
             ]
             scored.append((passage, features, frozenset(around)))
         read = [self._candidate(q, *row) for row in scored[:shortlist]]
@@ -721,6 +722,13 @@ NEAR_TIE = 0.75
 # A sentence that opens by pointing back says what follows from the one before it: bold alone,
 # 因此，畜牧业发达 answers no "why", so the sentence before it is bold too.
 _POINTS_BACK = re.compile(r"\s*(?:因此|所以|因而|由此|于是|从而|故此|故而)")
+
+
+def _named(headline: tuple[str, ...], weights: dict[str, float]) -> float:
+    """The share of the headline's words the question holds: 䲟 names the page 䲟 whole, and
+    短䲟 and 白䲟 only in part."""
+    words = set(headline)
+    return len(words.intersection(weights)) / len(words) if words else 0.0
 
 
 def _quoted_whole(passage: store.Passage, shown: set[tuple[int, int]]) -> bool:

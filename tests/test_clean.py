@@ -101,6 +101,19 @@ def test_markdown_headings_are_headlines() -> None:
     assert articles[1].sections == ["", "小节"]
 
 
+def test_a_title_that_ends_in_what_it_names_is_a_headline() -> None:
+    """Entries of a handbook or an encyclopedia say which 劲松站 in brackets; a line that ends
+    a sentence in brackets is still a paragraph."""
+    text = (
+        "劲松站 (北京市)\n\n劲松站位于北京市朝阳区。\n\n"
+        "芝加哥（电影）\n\n这是一部歌舞片。\n\n"
+        "会议强调，要抓好落实（完）\n\n下一篇正文。\n"
+    )
+    articles = split_articles(text)
+    assert [a.title for a in articles] == ["劲松站 (北京市)", "芝加哥（电影）"]
+    assert len(articles[1].paragraphs) == 3
+
+
 def test_text_without_headings_is_one_untitled_article() -> None:
     text = "第一句话。第二句话。\n\n第三句话。"
     articles = split_articles(text)

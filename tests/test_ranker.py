@@ -17,7 +17,7 @@ from index.config import Config, ConfigError, parse_config
 from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES, Question
 from index.quote import span_text
 from index.ranker import CONFIDENCE_FEATURES, DEFAULT_WEIGHTS, ORDER_WITHIN, PAIRS, Model
-from index.search import Searcher
+from index.search import Result, Searcher
 from index.store import IndexUnavailable
 from index.tokenize import Tokenizer
 
@@ -82,28 +82,49 @@ def test_off_topic_questions_are_withheld_by_the_confidence(
     assert Searcher.open(index_dir, anything, tokenizer).search(question).results
 
 
-def test_a_passage_whose_best_sentence_holds_the_asked_kind_comes_first(
+# A handbook of ponyfish: a page on 鲾 and pages on 短鲾 and 白鲾, each giving its count of fin
+# rays in the same words; the question names 鲾, so it asks of the page whose title it names.
+PONYFISH = {
+    "a.txt": "短鲾\n\n短鲾，又称短印鲾，为鲾形目的一种。本鱼分布于温暖的海域，水深零至五十公尺。"
+    "本鱼体形粗短，背鳍有16至20根鳍条，胸鳍钝圆。",
+    "b.txt": "白鲾\n\n白鲾，又称白印鲾，为鲾形目的一种。本鱼分布于全球温暖海域。"
+    "本鱼体延长，头部扁平，背鳍有11至13根鳍条，尾鳍截形。",
+    "c.txt": "鲾\n\n鲾，又称长印鲾，为鲾形目的一种。本鱼分布于全世界暖温带海域，水深零至五十公尺，"
+    "常吸附在鲨鱼、海龟或船底随之远行。远洋地区的本鱼体延长，胸鳍尖锐，头顶的吸盘由第一背鳍"
+    "变形而成，有21至28根鳍条，体长为盘长的三倍半至四倍多，尾部较吻短。",
+}
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_the_page_whose_title_the_question_names_comes_first(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer, named: bool
+) -> None:
+    """短鲾's and 白鲾's pages say 背鳍有…根鳍条 in fewer words than 鲾's own page; the passage
+    model reads that the question names 鲾's title whole and theirs in part (`named`)."""
+    cfg = config
+    if not named:
+        blind = _without(tmp_path, "passage", "named")
+        cfg = replace(config, search=replace(config.search, model=blind))
+    searcher = index_texts(tmp_path / "index", PONYFISH, cfg, tokenizer)
+    first = searcher.search("鲾的背鳍有多少根鳍条？").results[0]
+    assert (first.title == "鲾" and "21至28根" in first.highlight) is named
+
+
+def test_a_passage_whose_best_sentence_holds_the_asked_kind_says_so(
     tmp_path: Path, config: Config, tokenizer: Tokenizer
 ) -> None:
     """新润喜 is named alike in the passage where he speaks and in the one that gives his
-    offices; a question asking his office wants the second. Both are of one article, so the
-    within-article model alone would pick it; with that model off, the passage order must,
-    and without the best sentence's answer type (s_best_type) the first wins by its BM25
-    place."""
-    index_dir = samples_index(tmp_path, config, tokenizer)
-    question = "新润喜担任什么职务？"
-    first = Searcher.open(index_dir, config, tokenizer).search(question).results[0]
-    assert "副市长、市公安局局长新润喜" in first.highlight
-    data = json.loads(DEFAULT_WEIGHTS.read_text(encoding="utf-8"))
-    data["within article"] = dict.fromkeys(data["within article"], 0.0)
-    for typed in (True, False):
-        if not typed:
-            data["passage"]["s_best_type"] = 0.0
-        blind = tmp_path / f"passage-order-{typed}.json"
-        blind.write_text(json.dumps(data), encoding="utf-8")
-        without = replace(config, search=replace(config.search, model=blind))
-        first = Searcher.open(index_dir, without, tokenizer).search(question).results[0]
-        assert ("副市长、市公安局局长新润喜" in first.highlight) is typed
+    offices; for a question asking his office, the passage model reads that the second's best
+    sentence holds a title (s_best_type) and the first's does not."""
+    searcher = Searcher.open(samples_index(tmp_path, config, tokenizer), config, tokenizer)
+    ranking = searcher.candidates("新润喜担任什么职务？", 4)
+    typed = TOP_FEATURES.index("s_best_type")
+    kinds = {
+        span_text(c.doc, c.best, c.best)[:9]: c.top(searcher.model, ranking.question)[typed]
+        for c in ranking.shortlist
+        if "新润喜" in span_text(c.doc, c.best, c.best)
+    }
+    assert kinds == {"市人大常委会副主任": 1.0, "新润喜强调,要提高": 0.0}
 
 
 @pytest.mark.parametrize(
@@ -181,13 +202,13 @@ def test_a_number_is_a_date_only_where_a_date_unit_follows_it(
     tmp_path: Path, config: Config, tokenizer: Tokenizer
 ) -> None:
     """第二十次 and 十五项 are no dates though 过去一年 writes a 年 in the same sentence: the
-    sentence that dates the meeting is bold, not the one that repeats the question's words."""
+    sentence that dates the meeting answers, not the one that repeats the question's words."""
     page = (
         "过去一年，市人大常委会第二十次会议审议通过了十五项议案。该次会议于2023年在市政府礼堂召开。"
     )
     searcher = index_texts(tmp_path, {"council.txt": page}, config, tokenizer)
     result = searcher.search("市人大常委会第二十次会议是哪一年召开的？").results[0]
-    assert result.highlight == "该次会议于2023年在市政府礼堂召开。"
+    assert _picked(searcher, result) == "该次会议于2023年在市政府礼堂召开。"
     assert result.short == "2023年"
 
 
@@ -252,23 +273,21 @@ WANG = (
 def test_of_one_articles_passages_the_one_whose_sentence_answers_is_quoted(
     tmp_path: Path, config: Config, tokenizer: Tokenizer
 ) -> None:
-    """The passage that names 王守拙 in every sentence outscores, by its words, the one that
-    says where he came from; within one article the within-article model reads the
-    sentences, and the answering one is bold. Without it, a sentence of his deeds is. Where
-    to quote is all it decides: whether to answer is judged as without it."""
-    question = "王守拙是哪里人？"
-    searcher = index_texts(tmp_path / "with", {"wang.txt": WANG}, config, tokenizer)
-    answer = searcher.search(question).results[0]
-    assert "山西平阳人" in answer.highlight
+    """The passage where 新润喜 speaks and the one that gives his offices are of one article
+    and name him alike; the passage model puts the first first, and the within-article model,
+    reading the passages' sentences, quotes the second for a question asking his office.
+    Where to quote is all it decides: whether to answer is judged as without it."""
+    index_dir = samples_index(tmp_path, config, tokenizer)
+    question = "新润喜担任什么职务？"
+    answer = Searcher.open(index_dir, config, tokenizer).search(question).results[0]
+    assert "副市长、市公安局局长新润喜" in answer.highlight
     data = json.loads(DEFAULT_WEIGHTS.read_text(encoding="utf-8"))
     data["within article"] = dict.fromkeys(data["within article"], 0.0)
     blind = tmp_path / "without-within.json"
     blind.write_text(json.dumps(data), encoding="utf-8")
     without = replace(config, search=replace(config.search, model=blind))
-    searcher = index_texts(tmp_path / "without", {"wang.txt": WANG}, without, tokenizer)
-    first = searcher.search(question).results[0]
-    assert "山西平阳人" not in first.highlight
-    assert first.highlight.count("王守拙") == 1
+    first = Searcher.open(index_dir, without, tokenizer).search(question).results[0]
+    assert first.highlight.startswith("新润喜强调")
     assert answer.confidence == first.confidence
 
 
@@ -296,9 +315,14 @@ def _bold_with_and_without(
     without = replace(config, search=replace(config.search, model=blind, min_confidence=0.0))
     for name, cfg in (("with", config), ("without", without)):
         searcher = index_texts(tmp_path / name, {"page.txt": page}, cfg, tokenizer)
-        first = searcher.search(question).results[0]
-        shown.append(span_text(searcher.document(first.doc_id), first.sentence, first.sentence))
+        shown.append(_picked(searcher, searcher.search(question).results[0]))
     return shown[0], shown[1]
+
+
+def _picked(searcher: Searcher, result: Result) -> str:
+    """The sentence the model picked as the result's answer: the bold holds it, and a near
+    tie's neighbour too."""
+    return span_text(searcher.document(result.doc_id), result.sentence, result.sentence)
 
 
 def _without(tmp_path: Path, section: str, feature: str) -> Path:
@@ -320,8 +344,6 @@ def _without(tmp_path: Path, section: str, feature: str) -> Path:
         # No page names 忻州 or 大同: the passages that match are about 长治 and 晋中.
         ("lost_name", "忻州市餐饮服务从业人员佩戴口罩规定什么时候施行？"),
         ("lost_name", "大同市开展了几期基层代表培训？"),
-        # The best sentence holds no number: the pages never count new urban jobs.
-        ("no_short", "晋中市2025年新增城镇就业多少人？"),
         # A page speaks of 招商引资, but no sentence says 长治 … 招商引资签约金额 in that order.
         ("s_order", "长治市2025年招商引资签约金额是多少？"),
     ],
