@@ -43,6 +43,7 @@ GROUPS: list[tuple[str, list[str]]] = [
     ("− first sentence of a paragraph", ["s_first"]),
     ("− passage coverage (coverage, core)", ["coverage", "core"]),
     ("− article and page context", ["context"]),
+    ("− the question names the article's title (named)", ["named"]),
     ("− BM25 order (bm25, relative, rank)", ["bm25", "relative", "rank"]),
     ("− best sentence's score in the passage order (s_best)", ["s_best"]),
     ("− best sentence's answer type in the passage order (s_best_type)", ["s_best_type"]),
