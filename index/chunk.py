@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from index.clean import Article
 
 # Changed whenever a document is split into articles (clean.py) or sentences (here) otherwise,
-# so that indexes made before are made again: v3 is the photo caption split off its article.
+# so that indexes made before are made again: v3 split a photo's caption off its article, v4
+# reads a title that ends in a bracketed qualifier (劲松站 (北京市)) as a headline.
 SPLITTER = "v4"
 ENDERS = "。！？!?；;…"
 CLOSERS = "”’\"'」』）)】》〕"
