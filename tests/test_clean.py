@@ -107,7 +107,7 @@ def test_a_title_that_ends_in_what_it_names_is_a_headline() -> None:
     text = (
         "劲松站 (北京市)\n\n劲松站位于北京市朝阳区。\n\n"
         "芝加哥（电影）\n\n这是一部歌舞片。\n\n"
-        "会议强调，要抓好落实（完）\n\n下一篇正文。\n"
+        "会议要求各单位抓好落实。（完）\n\n下一篇正文。\n"
     )
     articles = split_articles(text)
     assert [a.title for a in articles] == ["劲松站 (北京市)", "芝加哥（电影）"]
