@@ -54,7 +54,7 @@ PASSAGE_FEATURES = (
     "context",  # share found only in its article or document
     "relative",  # BM25 score over the best candidate's
     "rank",  # 1 / (1 + the candidate's place in the BM25 order)
-    "named",  # share of its headline's words that the question holds: it names the article
+    "named",  # share of its headline's words the question holds, times their share of it
 )
 SENTENCE_FEATURES = (
     "s_coverage",  # share of the question's IDF weight in the sentence

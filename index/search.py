@@ -498,7 +498,7 @@ class Searcher:
                 bonus / q.total,
                 (bm25 + lam * bonus) / best if best > 0 else 0.0,
                 1 / (1 + place),
-                _named(passage.context, weights),
+                _named(passage.context, weights, q.total),
             ]
             scored.append((passage, features, frozenset(around)))
         read = [self._candidate(q, *row) for row in scored[:shortlist]]
@@ -724,11 +724,13 @@ NEAR_TIE = 0.75
 _POINTS_BACK = re.compile(r"\s*(?:因此|所以|因而|由此|于是|从而|故此|故而)")
 
 
-def _named(headline: tuple[str, ...], weights: dict[str, float]) -> float:
-    """The share of the headline's words the question holds: 䲟 names the page 䲟 whole, and
-    短䲟 and 白䲟 only in part."""
+def _named(headline: tuple[str, ...], weights: dict[str, float], total: float) -> float:
+    """How much the question names the article: the share of the headline's words it holds
+    (䲟 names the page 䲟 whole, 短䲟 and 白䲟 in part), times the share of the question's weight
+    they carry (关于春节放假的通知 does not ask of every page headed 通知)."""
     words = set(headline)
-    return len(words.intersection(weights)) / len(words) if words else 0.0
+    held = words.intersection(weights)
+    return len(held) / len(words) * sum(weights[t] for t in held) / total if held else 0.0
 
 
 def _quoted_whole(passage: store.Passage, shown: set[tuple[int, int]]) -> bool:

@@ -82,8 +82,9 @@ def test_off_topic_questions_are_withheld_by_the_confidence(
     assert Searcher.open(index_dir, anything, tokenizer).search(question).results
 
 
-# A handbook of ponyfish: a page on 鲾 and pages on 短鲾 and 白鲾, each giving its count of fin
-# rays in the same words; the question names 鲾, so it asks of the page whose title it names.
+# A handbook of fish: a page on 鲾 and pages on 短鲾 and 白鲾 among others, each giving its
+# count of fin rays in the same words; the question names 鲾, so it asks of the page whose title
+# it names.
 PONYFISH = {
     "a.txt": "短鲾\n\n短鲾，又称短印鲾，为鲾形目的一种。本鱼分布于温暖的海域，水深零至五十公尺。"
     "本鱼体形粗短，背鳍有16至20根鳍条，胸鳍钝圆。",
@@ -92,6 +93,14 @@ PONYFISH = {
     "c.txt": "鲾\n\n鲾，又称长印鲾，为鲾形目的一种。本鱼分布于全世界暖温带海域，水深零至五十公尺，"
     "常吸附在鲨鱼、海龟或船底随之远行。远洋地区的本鱼体延长，胸鳍尖锐，头顶的吸盘由第一背鳍"
     "变形而成，有21至28根鳍条，体长为盘长的三倍半至四倍多，尾部较吻短。",
+    **{
+        f"{name}.txt": f"{fish}\n\n{fish}为鲈形目的一种。本鱼分布于{sea}，背鳍有{rays}根鳍条。"
+        for name, fish, sea, rays in (
+            ("d", "黄鲷", "南海", "12"),
+            ("e", "银鲳", "东海", "40至45"),
+            ("f", "黑鲪", "黄海", "13至15"),
+        )
+    },
 }
 
 
@@ -108,6 +117,26 @@ def test_the_page_whose_title_the_question_names_comes_first(
     searcher = index_texts(tmp_path / "index", PONYFISH, cfg, tokenizer)
     first = searcher.search("鲾的背鳍有多少根鳍条？").results[0]
     assert (first.title == "鲾" and "21至28根" in first.highlight) is named
+
+
+# An office's notices: three headed 通知 alone, and the holiday schedule headed by what it is.
+NOTICES = {
+    "n1.txt": "通知\n\n各部门：定于下周一召开安全生产会议，请各部门负责人准时参加。\n",
+    "n2.txt": "通知\n\n各部门：办公楼将于本周六停电检修，请提前做好准备，放假期间注意安全。\n",
+    "n3.txt": "通知\n\n各部门：请于月底前提交年度总结材料，春节前完成归档。\n",
+    "h.txt": "2026年春节放假安排\n\n春节放假时间为2月15日至2月23日，共9天。"
+    "2月14日、2月28日上班。\n",
+}
+
+
+def test_a_headline_of_one_common_word_does_not_name_the_article(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """关于春节放假的通知 holds the whole of every headline 通知, but 通知 is the least of what it
+    asks: `named` weighs the headline's words the question holds by their share of it, so the
+    page headed 春节放假 comes first."""
+    searcher = index_texts(tmp_path, NOTICES, config, tokenizer)
+    assert searcher.search("关于春节放假的通知").results[0].doc == "h.txt"
 
 
 def test_a_passage_whose_best_sentence_holds_the_asked_kind_says_so(

@@ -292,9 +292,10 @@ def test_questions_on_pages_kept_in_part_answer_as_on_a_fresh_index(
 
 # A handbook of parrotfish: one long page on 瘤头鹦嘴鱼, whose last passage says what it eats
 # in other words (以珊瑚共生藻为生), and short pages on its kin that say 以…为食. The page's
-# title names the fish by two names, so the question names it only in part.
+# headline is a chapter's, which the question names only in part.
 PARROTFISH = (
-    "瘤头鹦嘴鱼（青衣鹦哥）\n\n瘤头鹦嘴鱼，又名青衣鹦哥，为辐鳍鱼纲鲈形目鹦哥鱼科的其中一种。"
+    "第三章 瘤头鹦嘴鱼的形态与习性\n\n"
+    "瘤头鹦嘴鱼，又名青衣鹦哥，为辐鳍鱼纲鲈形目鹦哥鱼科的其中一种。"
     "瘤头鹦嘴鱼的食性曾长期不明，早年的图鉴多语焉不详。"
     "本鱼分布于印度洋及西太平洋区，包括红海、东非、马达加斯加、斯里兰卡、台湾、菲律宾、印尼及澳洲北部等海域。"
     "水深一至三十公尺。本鱼体延长而略侧扁，头部轮廓呈平滑的弧形。"

@@ -315,7 +315,12 @@ def main() -> None:
         p_groups, a_groups = passage_groups(shortlists, model)
         w_passage = fit_softmax(p_groups, mask(PASSAGE_FEATURES + TOP_FEATURES))
         print(f"passage model: {len(p_groups)} questions", file=sys.stderr)
-        w_within = fit_softmax(a_groups, mask(ORDER_WITHIN))
+        # A feature no article's passages differ in (`named`: they share its headline) cannot
+        # order them; left free, its weight would be rounding noise.
+        varies = np.zeros(len(ORDER_WITHIN))
+        for x, _ in a_groups:
+            varies = np.maximum(varies, np.ptp(x, axis=0) > 0)
+        w_within = fit_softmax(a_groups, mask(ORDER_WITHIN) * varies)
         print(f"within-article model: {len(a_groups)} articles", file=sys.stderr)
         model = replace(model, passage=tuple(w_passage), within=tuple(w_within))
         # The confidence judges an article by the passage the passage model puts first in it,
