@@ -131,6 +131,8 @@ def measure(args: argparse.Namespace) -> None:
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
     results_file = work / "results.jsonl"
+    config = Config()
+    tokenizer = Tokenizer(config.tokenizer)  # to tell whether a kept index is current
     for size in args.sizes:
         label = f"{size // 1000}k" if size < 1_000_000 else f"{size // 1_000_000}M"
         corpus = work / f"corpus-{label}"
@@ -139,7 +141,7 @@ def measure(args: argparse.Namespace) -> None:
         row: dict = {"size": size, **info}
         built = index_dir / "built.json"
         # An index of other settings or splitters is made again, as `qabot index` would.
-        current = is_current(Config().with_index_path(index_dir), Tokenizer(Config().tokenizer))
+        current = is_current(config.with_index_path(index_dir), tokenizer)
         if args.rebuild or not built.exists() or not current:
             shutil.rmtree(index_dir, ignore_errors=True)
             index_dir.mkdir(parents=True)
@@ -157,7 +159,7 @@ def measure(args: argparse.Namespace) -> None:
             from bm25s_engine import build as build_bm25s
 
             start = time.perf_counter()
-            build_bm25s(index_dir, Config())
+            build_bm25s(index_dir, config)
             row["bm25s_build_s"] = time.perf_counter() - start
         if (index_dir / "bm25s").exists():
             row["bm25s_mb"] = folder_bytes(index_dir / "bm25s") / 1e6

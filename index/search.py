@@ -667,15 +667,14 @@ class Searcher:
         first = _bold_from(cand.doc, best, lo)
         bar = cand.sentence_score(self.model, q, best) - NEAR_TIE
         near = [
-            s
+            (score, s)
             for s in (best - 1, best + 1)
-            if lo <= s <= hi
-            and sents[s].paragraph == sents[best].paragraph
-            and cand.sentence_score(self.model, q, s) >= bar
+            if lo <= s <= hi and sents[s].paragraph == sents[best].paragraph
+            if (score := cand.sentence_score(self.model, q, s)) >= bar
         ]
         if not near:
             return first, best
-        s = max(near, key=lambda s: cand.sentence_score(self.model, q, s))
+        _, s = max(near, key=lambda n: n[0])
         return min(first, s), max(best, s)
 
     @staticmethod
