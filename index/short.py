@@ -15,7 +15,8 @@ from index.tokenize import fold
 
 _DIGIT = r"[0-9０-９]"
 _NUMBER = (
-    rf"(?:{_DIGIT}+(?:[,，]{_DIGIT}{{3}})*(?:[.．]{_DIGIT}+)?|[零〇一二两三四五六七八九十百千]+)"
+    rf"(?:{_DIGIT}+(?:[,，]{_DIGIT}{{3}}(?!{_DIGIT}))*(?:[.．]{_DIGIT}+)?"
+    r"|[零〇一二两三四五六七八九十百千]+)"
 )
 _SCALE = r"(?:[万萬亿億])?"
 # Measurements, then the words things are counted by.
@@ -45,6 +46,10 @@ _DATE = re.compile(
 _ORDINAL = re.compile(r"第[0-9０-９零〇一二两三四五六七八九十百千]+[\u4e00-\u9fff]?")
 _LEADING = 2  # characters a leading time or amount may carry: 自…起, 在…时
 _CLAUSE = re.compile(r"[，,、；;：:。！？!?（）()]")
+_LABELLED = frozenset("：:")
+# A space before a label parts fields laid out on one line (邮政编码:030600 联系电话:…), as a
+# comma would; elsewhere (14 英吋) it is only a space.
+_FIELD_GAP = re.compile(r"\s+(?=[\u4e00-\u9fff]{1,8}[：:])")
 
 # What a question asks for, from its folded text; a date question may name what it wants of
 # the date (a day, a month, a year), and then the answer must hold it.
@@ -154,10 +159,16 @@ def _beside(
     """How much of the question the clause holding the candidate says: the character pairs
     next to the question word it holds, then the IDF weight of the question's words in it.
     A candidate that is a clause of its own, saying nothing of the question (1970年，在…取得学士
-    学位; 自1962年起，…), is read with the clause after it, which it leads."""
+    学位; 自1962年起，…), is read with the clause after it, which it leads; one after a colon is
+    the value of the label before it (联系电话:0354-12380), never the lead of the next field."""
     start, stop = _clause(sentence, found.start, found.stop)
     own = _says(sentence[start:stop], pairs, weights)
-    if any(own) or (stop - start) - (found.stop - found.start) > _LEADING or stop >= len(sentence):
+    if any(own) or (stop - start) - (found.stop - found.start) > _LEADING:
+        return own
+    if start > 0 and sentence[start - 1] in _LABELLED:
+        label, _ = _clause(sentence, start - 1, start - 1)
+        return _says(sentence[label : start - 1], pairs, weights)
+    if stop >= len(sentence):
         return own
     _, end = _clause(sentence, stop + 1, stop + 1)
     return _says(sentence[stop + 1 : end], pairs, weights)
@@ -165,9 +176,14 @@ def _beside(
 
 def _clause(sentence: str, start: int, stop: int) -> tuple[int, int]:
     """The clause around sentence[start:stop], between the marks that end clauses."""
+    gaps = [m.span() for m in _FIELD_GAP.finditer(sentence)]
     while start > 0 and not _CLAUSE.match(sentence[start - 1]):
+        if any(a < start <= b for a, b in gaps):
+            break
         start -= 1
     while stop < len(sentence) and not _CLAUSE.match(sentence[stop]):
+        if any(a <= stop < b for a, b in gaps):
+            break
         stop += 1
     return start, stop
 

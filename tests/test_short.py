@@ -100,6 +100,18 @@ def test_a_time_that_leads_its_clause_is_read_with_the_clause_it_leads() -> None
     assert short_answer("国铁何时开始制作电车？", sentence, {"国铁": 2.0, "制作": 1.0}) == "1962年"
 
 
+def test_a_value_after_a_colon_answers_for_its_label() -> None:
+    """Fields laid out on one line: each number belongs to the label before it, not to the
+    next field's, and two numbers a comma parts are two numbers."""
+    sentence = (
+        "来信地址:晋中市榆次区新华街199号晋中市委组织部干部监督科,"
+        "邮政编码:030600 联系电话:0354-12380,0354-2021528(传真)"
+    )
+    weights = {"市委组织部": 5.0, "联系电话": 4.0, "联系": 2.0, "电话": 3.0}
+    assert short_answer("市委组织部的联系电话是多少？", sentence, weights) == "0354-12380"
+    assert short_answer("邮政编码是多少？", sentence, {"邮政编码": 5.0}) == "030600"
+
+
 def test_amounts_in_chinese_numerals_before_a_unit() -> None:
     sentence = "它是一个占地约两平方公里的公园。"
     assert short_answer("公园占地面积多大？", sentence, {"占地": 2.0, "公园": 1.0}) == "两平方公里"
