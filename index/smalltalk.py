@@ -1,8 +1,9 @@
 """Small talk is not a search: greetings, thanks and "who are you" are told apart from questions.
 
 A line is small talk only when all of it is: `你好` is a greeting, `你好，长治召开了几次常委会
-会议？` is a question. A line with nothing to search for (punctuation, emoji, laughter) is
-"noise". The words are matched on folded text, so traditional forms count the same.
+会议？` is a question. A line with nothing to search for (punctuation, emoji, laughter, a bare
+small number) is "noise". The words are matched on folded text, so traditional forms count the
+same.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ _WHOLE = re.compile(
     r"(?:\s?(?:啊|呀|哈|啦|哦|呢|吧|嘛|哟|~|there|bot|qabot|机器人|大家|everyone|all))?\s*)+"
 )
 _LAUGHTER = re.compile(r"(?:哈|呵|嘿|嘻|233+|lol|haha|hehe|xd|lmao)+")
+# A number of up to three digits alone (1, 11, 666) names nothing to look for: every count in
+# the documents would match. A year or a code (2025, 030600) is searched.
+_BARE_NUMBER = re.compile(r"[0-9]{1,3}")
 
 
 def _stripped(text: str) -> str:
@@ -61,7 +65,8 @@ def _stripped(text: str) -> str:
 def small_talk(text: str) -> str | None:
     """The kind of small talk a line is, or None for anything that might be a question."""
     core = _stripped(text)
-    if not core or _LAUGHTER.fullmatch(core.replace(" ", "")):
+    bare = core.replace(" ", "")
+    if not core or _LAUGHTER.fullmatch(bare) or _BARE_NUMBER.fullmatch(bare):
         return NOISE
     if len(core) > 40 or not _WHOLE.fullmatch(core):
         return None

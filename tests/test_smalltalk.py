@@ -43,6 +43,8 @@ from index.smalltalk import (
         ("👍", NOISE),
         ("😀🎉", NOISE),
         ("", NOISE),
+        ("1", NOISE),
+        ("６６６", NOISE),
     ],
 )
 def test_small_talk(text: str, kind: str) -> None:
@@ -58,6 +60,7 @@ def test_small_talk(text: str, kind: str) -> None:
         "现在几点了？",
         "长治",
         "2025",
+        "1234",
         "Who is the mayor of Changzhi?",
         "好的条例是什么",
     ],
