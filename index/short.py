@@ -115,7 +115,9 @@ def short_answer(question: str, sentence: str, weights: dict[str, float]) -> str
     # then all the question's words; a candidate whose clause holds none of them is not meant.
     pairs = focus_pairs(folded)
     ranked = sorted(
-        ((_beside(sentence, f, pairs, weights), f) for f in found), key=lambda x: x[0], reverse=True
+        ((_beside(sentence, f, found, pairs, weights), f) for f in found),
+        key=lambda x: x[0],
+        reverse=True,
     )
     best, chosen = ranked[0]
     rivals = {fold(f.text) for score, f in ranked if score == best}
@@ -154,24 +156,34 @@ def _candidates(kind: str, folded_question: str, sentence: str) -> list[_Found]:
 
 
 def _beside(
-    sentence: str, found: _Found, pairs: frozenset[str], weights: dict[str, float]
+    sentence: str,
+    candidate: _Found,
+    found: list[_Found],
+    pairs: frozenset[str],
+    weights: dict[str, float],
 ) -> tuple[int, float]:
     """How much of the question the clause holding the candidate says: the character pairs
     next to the question word it holds, then the IDF weight of the question's words in it.
     A candidate that is a clause of its own, saying nothing of the question (1970年，在…取得学士
-    学位; 自1962年起，…), is read with the clause after it, which it leads; one after a colon is
+    学位; 自1962年起，…), is read with the clauses after it, which it leads; one after a colon is
     the value of the label before it (联系电话:0354-12380), never the lead of the next field."""
-    start, stop = _clause(sentence, found.start, found.stop)
+    start, stop = _clause(sentence, candidate.start, candidate.stop)
     own = _says(sentence[start:stop], pairs, weights)
-    if any(own) or (stop - start) - (found.stop - found.start) > _LEADING:
+    if any(own) or (stop - start) - (candidate.stop - candidate.start) > _LEADING:
         return own
     if start > 0 and sentence[start - 1] in _LABELLED:
         label, _ = _clause(sentence, start - 1, start - 1)
         return _says(sentence[label : start - 1], pairs, weights)
-    if stop >= len(sentence):
-        return own
-    _, end = _clause(sentence, stop + 1, stop + 1)
-    return _says(sentence[stop + 1 : end], pairs, weights)
+    # A lead is read with the clauses after it up to one that says something of the question
+    # (2025年10月29日，…会议现场，一场…专题询问…), but not past the next candidate's clause.
+    while stop < len(sentence):
+        begin, stop = stop + 1, _clause(sentence, stop + 1, stop + 1)[1]
+        if any(begin <= f.start < stop for f in found):
+            break
+        own = _says(sentence[begin:stop], pairs, weights)
+        if any(own):
+            break
+    return own
 
 
 def _clause(sentence: str, start: int, stop: int) -> tuple[int, int]:

@@ -112,6 +112,18 @@ def test_a_value_after_a_colon_answers_for_its_label() -> None:
     assert short_answer("邮政编码是多少？", sentence, {"邮政编码": 5.0}) == "030600"
 
 
+def test_a_lead_is_read_with_the_clauses_after_it_up_to_the_next_candidate() -> None:
+    sentence = (
+        "2025年10月29日，市十五届人大常委会第二十九次会议现场，"
+        "一场聚焦义务教育优质均衡发展的专题询问掷地有声。"
+    )
+    weights = {"专题": 2.0, "询问": 2.0, "举行": 1.0}
+    assert short_answer("专题询问是哪天举行的？", sentence, weights) == "2025年10月29日"
+    sentence = "1970年，他在师范大学读书，1975年取得硕士学位。"
+    weights = {"取得": 1.0, "硕士": 3.0, "学位": 2.0}
+    assert short_answer("他何时取得硕士学位？", sentence, weights) == "1975年"
+
+
 def test_amounts_in_chinese_numerals_before_a_unit() -> None:
     sentence = "它是一个占地约两平方公里的公园。"
     assert short_answer("公园占地面积多大？", sentence, {"占地": 2.0, "公园": 1.0}) == "两平方公里"
