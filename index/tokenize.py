@@ -162,23 +162,30 @@ _ASKING = frozenset(["哪", "哪一"])
 # What 哪 leaves behind (哪/座, 哪/一座, 哪/两国, 哪/两/国), a date's unit aside: 哪/年 asks for 年.
 _MEASURE = re.compile(rf"^[一二两三四五六七八九十]?(?![年月日天号號]){_MEASURE_WORDS}$")
 _NUMERAL_CHAR = re.compile(r"^[一二两三四五六七八九十]$")  # 哪/两/国: a measure may follow
+# The rest of a question phrase that jieba cuts off its question word, which no answer writes:
+# 哪/天 is answered by 1月7日, 什么/时候 by a year, 多少/钱 by 60元 (the answer-type tokens
+# #日, #年 and #钱 stand for them).
+_ASKED_WITH = {"哪": "天", "哪一": "天", "什么": "时候", "多少": "钱"}
 
 
 def _measures_dropped(pieces: list[str]) -> list[str]:
     """The measure word jieba cut off 哪 (哪/座/山, 哪/本/法典, 哪/两/国) left out as the question
     phrase 哪个 is: no passage writes it, and it is no part of a name (座山, 两国). A date's unit
     stays (哪/年 meets the 年 of 1977年), and so does the measure after 几 and 多少 (多少/件
-    meets the 件 of 5件)."""
+    meets the 件 of 5件). The rest of a phrase in _ASKED_WITH is left out too."""
     out: list[str] = []
     asking = False
+    previous = ""
     for piece in pieces:
         numeral = _NUMERAL_CHAR.match(piece) is not None
-        if asking and (numeral or _MEASURE.match(piece)):
+        if (asking and (numeral or _MEASURE.match(piece))) or _ASKED_WITH.get(previous) == piece:
             out.append("")
             asking = numeral
+            previous = ""
             continue
         out.append(piece)
         asking = piece in _ASKING
+        previous = piece
     return out
 
 

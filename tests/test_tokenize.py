@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from index.config import TokenizerConfig
 from index.tokenize import Tokenizer, answer_type_tokens, fold
 
@@ -65,6 +67,26 @@ def test_a_measure_jieba_cuts_off_which_is_dropped_with_it(plain_tokenizer: Toke
     # A date's unit stays, and so does the measure after 多少: they meet 1977年 and 5件.
     assert "年" in plain_tokenizer.query("李新文是哪年出生的？")[1]
     assert "件" in plain_tokenizer.query("收到了多少件代表建议？")[1]
+    assert "天" in plain_tokenizer.query("公示要多少天？")[1]  # a count of days: 7天
+
+
+@pytest.mark.parametrize(
+    ("question", "gone", "kept"),
+    [
+        ("2026年立法工作推进会是哪天召开的？", "天", "召开"),
+        ("长治市人大常委会什么时候召开会议？", "时候", "会议"),
+        ("王维水墨小镇的门票多少钱？", "钱", "门票"),
+    ],
+)
+def test_the_rest_of_a_question_phrase_no_answer_writes_is_dropped(
+    plain_tokenizer: Tokenizer, question: str, gone: str, kept: str
+) -> None:
+    """哪/天 is answered by 1月7日 and 多少/钱 by 60元: a 天 or 钱 searched for only weighs
+    down the passages that answer (and in a small collection, a word no passage holds weighs
+    most of all)."""
+    _, tokens, _ = plain_tokenizer.query(question)
+    assert gone not in tokens
+    assert kept in tokens
 
 
 def test_a_name_jieba_does_not_know_ends_at_the_questions_verb(plain_tokenizer: Tokenizer) -> None:
