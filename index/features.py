@@ -37,6 +37,47 @@ ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("person", re.compile(r"谁|哪位|什么人|何人|\bwho\b")),
     ("count", re.compile(rf"{HOW_MANY}|多少|多大|多高|多长|多重|多远|多久|how (?:many|much)")),
 )
+# A place question that names the level of place it wants (哪些省, 哪个县): the answer is a place
+# of that level, 甘肃 or 祁县, not the 桐峪镇 beside the question's words.
+_LEVEL = re.compile(r"哪[个些一]?(省|县|镇|村)")
+_PROVINCES = frozenset(
+    [
+        "北京",
+        "天津",
+        "上海",
+        "重庆",
+        "河北",
+        "山西",
+        "辽宁",
+        "吉林",
+        "黑龙江",
+        "江苏",
+        "浙江",
+        "安徽",
+        "福建",
+        "江西",
+        "山东",
+        "河南",
+        "湖北",
+        "湖南",
+        "广东",
+        "海南",
+        "四川",
+        "贵州",
+        "云南",
+        "陕西",
+        "甘肃",
+        "青海",
+        "台湾",
+        "内蒙古",
+        "广西",
+        "西藏",
+        "宁夏",
+        "新疆",
+        "香港",
+        "澳门",
+    ]
+)
 _NUMBER = re.compile(r"^(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]+)$")
 _PLACE_END = tuple("省市县区镇村乡国州岛山河湖")
 _PERSON_CUES = frozenset(["书记", "主任", "市长", "县长", "先生", "女士", "同志", "教授", "代表"])
@@ -105,6 +146,11 @@ class Question:
     # Its characters, the question word left out: a sentence that answers often says them
     # in the same order (在纳斯卡文明出现前…曾出现过 for 纳斯卡文明之前出现过什么文明).
     letters: str = ""
+    sought: str = ""  # the kind of thing of `asked` an answer holds: place:省 for 哪些省
+
+    @property
+    def kind(self) -> str:
+        return self.sought or self.asked
 
     @classmethod
     def make(
@@ -119,6 +165,7 @@ class Question:
     ) -> Question:
         """`terms` are all the words searched for; `words` those the question itself holds."""
         asked = next((kind for kind, pattern in ASKED if pattern.search(folded)), "")
+        level = _LEVEL.search(folded) if asked == "place" else None
         core = [t for t in dict.fromkeys(words) if not t.startswith("#")]
         specific = {t: specificity(t) for t in core}
         return cls(
@@ -137,6 +184,7 @@ class Question:
             folded,
             frozenset(t for t in core if _is_name(t, tags, specific[t])),
             _letters(folded),
+            f"place:{level.group(1)}" if level else "",
         )
 
     @cached_property
@@ -360,6 +408,9 @@ def _is_type(token: str, asked: str, tags: Mapping[str, str]) -> bool:
     tag = tags.get(token, "")
     if asked == "place":
         return tag.startswith("ns") or token.endswith(_PLACE_END)
+    if asked.startswith("place:"):
+        level = asked.removeprefix("place:")
+        return token.endswith(level) or (level == "省" and token in _PROVINCES)
     if asked == "person":
         return token in _PERSON_CUES or is_person(token, tag)
     if asked == "title":
@@ -417,7 +468,7 @@ def sentence_features(
     typed = 0.0
     if q.asked:
         w = q.weights
-        typed = float(not mine.of_kind(q.asked) <= w.keys())
+        typed = float(not mine.of_kind(q.kind) <= w.keys())
     first = float(s == 0 or sents[s - 1].paragraph != sent.paragraph)
     return [
         coverage / total,

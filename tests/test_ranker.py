@@ -241,6 +241,22 @@ def test_a_number_is_a_date_only_where_a_date_unit_follows_it(
     assert result.short == "2023年"
 
 
+def test_a_question_that_names_a_level_of_place_wants_a_place_of_that_level(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """哪些省 is answered by 广东、浙江, not by the village and township beside the question's
+    words: any place would do for 在哪里, a province for 哪些省."""
+    page = (
+        "1月8日,平顺县东寺头乡神龙湾村村民在苹果园里采摘苹果。"
+        "近年来,该村扩大种植面积,建设冷库两座,所产苹果远销广东、浙江等地,带动村民增收。"
+    )
+    cfg = replace(config, search=replace(config.search, min_confidence=0))
+    searcher = index_texts(tmp_path, {"apples.txt": page}, cfg, tokenizer)
+    result = searcher.search("平顺县的苹果卖到了哪些省？").results[0]
+    assert "广东、浙江" in result.highlight
+    assert "广东、浙江" in _picked(searcher, result)
+
+
 def test_a_person_is_a_name_not_a_word_jieba_tags_as_one(
     tmp_path: Path, config: Config, tokenizer: Tokenizer
 ) -> None:
