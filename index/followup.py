@@ -6,7 +6,8 @@ rewritten into the question it stands for, from the last question as understood 
 
 - an elliptical `X呢？` puts X in place of its counterpart: a place for a place, a person for a
   person, a body for a body, else the phrase with the same head word (`主任会议` for
-  `常委会会议`);
+  `常委会会议`); `X的呢？` with no counterpart says which of the asked things (`重点督办的呢？`
+  after `…收到了多少件代表建议？` asks `多少件重点督办的代表建议`);
 - a pronoun (`他`, `她`) becomes the last person named, and a demonstrative (`这部条例`) the last
   phrase with the same head word (`《…条例》`);
 - `其中…` narrows the last question, and is read after it;
@@ -32,10 +33,11 @@ from index.cache import Budgeted, one
 from index.features import is_person
 from index.search import Answer, Searcher
 from index.smalltalk import small_talk
-from index.tokenize import Tokenizer, fold
+from index.tokenize import QUESTION_PHRASE, Tokenizer, fold
 
 _END = re.compile(r"[\s?？!！。.,，;；:：~～…]+$")
-_ELLIPTICAL = re.compile(r"(?:那么|那|还有|那个)?(.+?)的?呢")
+_ELLIPTICAL = re.compile(r"(?:那么|那|还有|那个)?(.+?)(的)?呢")
+_MEASURE_AFTER = re.compile(r"[\u4e00-\u9fff]")  # the 件 of 多少/件: one character
 _TIME = re.compile(r"(?:\d{4}|[今去前明本当])年(?:度|上半年|下半年)?|[上下]半年")
 _NARROWING = ("其中", "这其中", "那其中", "当中")
 _PERSON_PRONOUNS = ("他们", "她们", "他", "她")
@@ -114,7 +116,7 @@ class Reader:
             return Understood(f"{before}，{core}")
         ellipsis = _ELLIPTICAL.fullmatch(core)
         if ellipsis:
-            return self._put_in_place(before, ellipsis.group(1))
+            return self._put_in_place(before, ellipsis.group(1), bool(ellipsis.group(2)))
         words = self.words(core)
         if not words:
             return None
@@ -173,8 +175,10 @@ class Reader:
             taken.pop()
         return "".join(w.text for w in taken)
 
-    def _put_in_place(self, before: str, fragment: str) -> Understood:
-        """`X呢`: the last question with X in place of its counterpart."""
+    def _put_in_place(self, before: str, fragment: str, attributive: bool = False) -> Understood:
+        """`X呢`: the last question with X in place of its counterpart. `X的呢` with nothing
+        of X in the last question says which of the asked things: 重点督办的呢 after
+        收到了多少件代表建议 asks 多少件重点督办的代表建议."""
         old = self.words(before)
         new = self.words(fragment)
         if not new:
@@ -196,6 +200,9 @@ class Reader:
             while start < at and old[start].kind.startswith(_NOT_SUBJECT):
                 start += 1
             return Understood(_joined(old[:start], fragment, old[at + 1 :]))
+        asked = _asked_thing(old) if attributive else None
+        if asked is not None:
+            return Understood(_joined(old[:asked], f"{fragment}的", old[asked:]))
         subject = self.subject(before)
         if subject:
             return Understood(f"{fragment}{before[len(subject) :]}")
@@ -246,6 +253,20 @@ class Reader:
     def _last(self, text: str, kind: str) -> str:
         found = [w.text for w in self.words(text) if w.kind == kind] if text else []
         return found[-1] if found else ""
+
+
+def _asked_thing(words: list[_Word]) -> int | None:
+    """Where the thing a question asks the number or kind of begins (代表建议 of 多少件代表建议,
+    its measure word passed), or None when no question word has a noun after it."""
+    for k in range(len(words) - 1, -1, -1):
+        if QUESTION_PHRASE.match(words[k].folded) or words[k].folded in ("什么", "哪些"):
+            start = k + 1
+            if start < len(words) and _MEASURE_AFTER.fullmatch(words[start].folded):
+                start += 1
+            if start < len(words) and all(w.kind == "HEAD" for w in words[start:]):
+                return start
+            return None
+    return None
 
 
 def _joined(head: list[_Word], middle: str, tail: list[_Word]) -> str:

@@ -37,6 +37,15 @@ def reader(tokenizer: Tokenizer) -> Reader:
             "晋中呢",
             "晋中的人大代表一共提出了多少件议案和建议",
         ),
+        # X的呢 with nothing of X in the last question says which of the asked things; a place
+        # still takes its counterpart's place.
+        (
+            "晋中市五届人大五次会议收到了多少件代表建议？",
+            "重点督办的呢？",
+            "晋中市五届人大五次会议收到了多少件重点督办的代表建议",
+        ),
+        (CHANGZHI_MEETINGS, "临时的呢？", "长治市人大常委会2025年召开了几次临时的常委会会议"),
+        (CHANGZHI_MEETINGS, "晋中的呢？", "晋中人大常委会2025年召开了几次常委会会议"),
         # A pronoun is the last person named.
         ("孙雨是哪年出生的", "他拟提名为什么人选？", "孙雨拟提名为什么人选"),
         ("孙雨现任什么职务", "她考察了什么项目？", "孙雨考察了什么项目"),
@@ -177,6 +186,16 @@ def test_conversations_over_an_archive(
     for question, doc, answer in conversation:
         first = chats.ask(archive, "chat", question).answer.results[0]
         assert first.doc == doc and answer in first.highlight, (question, first)
+
+
+def test_which_of_the_asked_things_gets_its_own_short_answer(archive: Searcher) -> None:
+    """One sentence counts both (收到的327件代表建议…确定11件重点督办建议): the follow-up asks
+    for the key ones, and its short answer is theirs."""
+    chats = Conversations()
+    first = chats.ask(archive, "chat", "晋中市五届人大五次会议收到了多少件代表建议？").answer
+    assert first.short == "327件"
+    then = chats.ask(archive, "chat", "重点督办的呢？").answer
+    assert then.results[0].doc == JINZHONG and then.short == "11件"
 
 
 def test_seed_questions_asked_in_one_chat_score_as_asked_alone(archive: Searcher) -> None:
