@@ -7,7 +7,9 @@ rewritten into the question it stands for, from the last question as understood 
 - an elliptical `X呢？` puts X in place of its counterpart: a place for a place, a person for a
   person, a body for a body, else the phrase with the same head word (`主任会议` for
   `常委会会议`); `X的呢？` with no counterpart says which of the asked things (`重点督办的呢？`
-  after `…收到了多少件代表建议？` asks `多少件重点督办的代表建议`);
+  after `…收到了多少件代表建议？` asks `多少件重点督办的代表建议`), and an `X呢？` with none,
+  after a question whose subject is named, is the other thing asked about (`鱼塘呢？` after
+  `下武村建了多少栋蔬菜大棚？` asks `下武村建了多少鱼塘`);
 - a pronoun (`他`, `她`) becomes the last person named, and a demonstrative (`这部条例`) the last
   phrase with the same head word (`《…条例》`);
 - `其中…` narrows the last question, and is read after it;
@@ -200,10 +202,16 @@ class Reader:
             while start < at and old[start].kind.startswith(_NOT_SUBJECT):
                 start += 1
             return Understood(_joined(old[:start], fragment, old[at + 1 :]))
-        asked = _asked_thing(old) if attributive else None
-        if asked is not None:
-            return Understood(_joined(old[:asked], f"{fragment}的", old[asked:]))
         subject = self.subject(before)
+        asked = _asked_thing(old)
+        if asked is not None:
+            after, thing = asked
+            if attributive:
+                return Understood(_joined(old[:thing], f"{fragment}的", old[thing:]))
+            if any(w.kind in ("PLACE", "PERSON", "BODY") for w in self.words(subject)):
+                # The last question's subject is named, and X is no name: X is the other thing
+                # asked about there (鱼塘呢 after 下武村建了多少栋蔬菜大棚 asks 多少鱼塘).
+                return Understood(_joined(old[:after], fragment, []))
         if subject:
             return Understood(f"{fragment}{before[len(subject) :]}")
         return Understood(f"{before}，{fragment}")
@@ -255,16 +263,17 @@ class Reader:
         return found[-1] if found else ""
 
 
-def _asked_thing(words: list[_Word]) -> int | None:
-    """Where the thing a question asks the number or kind of begins (代表建议 of 多少件代表建议,
-    its measure word passed), or None when no question word has a noun after it."""
+def _asked_thing(words: list[_Word]) -> tuple[int, int] | None:
+    """Where the question word ends, and where the thing it asks the number or kind of begins
+    (代表建议 of 多少件代表建议, its measure word passed); None when no question word has a
+    noun after it."""
     for k in range(len(words) - 1, -1, -1):
         if QUESTION_PHRASE.match(words[k].folded) or words[k].folded in ("什么", "哪些"):
             start = k + 1
             if start < len(words) and _MEASURE_AFTER.fullmatch(words[start].folded):
                 start += 1
             if start < len(words) and all(w.kind == "HEAD" for w in words[start:]):
-                return start
+                return k + 1, start
             return None
     return None
 

@@ -45,6 +45,9 @@ def reader(tokenizer: Tokenizer) -> Reader:
             "晋中市五届人大五次会议收到了多少件重点督办的代表建议",
         ),
         (CHANGZHI_MEETINGS, "临时的呢？", "长治市人大常委会2025年召开了几次临时的常委会会议"),
+        # A thing with no counterpart, after a question whose subject is named, is the other
+        # thing asked about (not 鱼塘了多少栋蔬菜大棚, its subject put in the place's place).
+        ("左权县下武村建了多少栋蔬菜大棚？", "鱼塘呢？", "左权县下武村建了多少鱼塘"),
         (CHANGZHI_MEETINGS, "晋中的呢？", "晋中人大常委会2025年召开了几次常委会会议"),
         # A pronoun is the last person named.
         ("孙雨是哪年出生的", "他拟提名为什么人选？", "孙雨拟提名为什么人选"),
