@@ -165,17 +165,7 @@ class Reader:
     def subject(self, question: str) -> str:
         """The words a question opens with, up to its first verb, preposition or question word:
         what it is about."""
-        words = self.words(question)
-        taken: list[_Word] = []
-        for word in words:
-            if word.kind.startswith(_NOT_SUBJECT) and word.folded != "的":
-                break
-            if not re.search(r"\w", word.folded):
-                break
-            taken.append(word)
-        while taken and taken[-1].folded == "的":
-            taken.pop()
-        return "".join(w.text for w in taken)
+        return "".join(w.text for w in _opening(self.words(question)))
 
     def _put_in_place(self, before: str, fragment: str, attributive: bool = False) -> Understood:
         """`X呢`: the last question with X in place of its counterpart. `X的呢` with nothing
@@ -202,16 +192,17 @@ class Reader:
             while start < at and old[start].kind.startswith(_NOT_SUBJECT):
                 start += 1
             return Understood(_joined(old[:start], fragment, old[at + 1 :]))
-        subject = self.subject(before)
+        opening = _opening(old)
         asked = _asked_thing(old)
         if asked is not None:
             after, thing = asked
             if attributive:
                 return Understood(_joined(old[:thing], f"{fragment}的", old[thing:]))
-            if any(w.kind in ("PLACE", "PERSON", "BODY") for w in self.words(subject)):
+            if any(w.kind in ("PLACE", "PERSON", "BODY") for w in opening):
                 # The last question's subject is named, and X is no name: X is the other thing
                 # asked about there (鱼塘呢 after 下武村建了多少栋蔬菜大棚 asks 多少鱼塘).
                 return Understood(_joined(old[:after], fragment, []))
+        subject = "".join(w.text for w in opening)
         if subject:
             return Understood(f"{fragment}{before[len(subject) :]}")
         return Understood(f"{before}，{fragment}")
@@ -263,12 +254,26 @@ class Reader:
         return found[-1] if found else ""
 
 
+def _opening(words: list[_Word]) -> list[_Word]:
+    """The words a question opens with, up to its first verb, preposition or question word."""
+    taken: list[_Word] = []
+    for word in words:
+        if word.kind.startswith(_NOT_SUBJECT) and word.folded != "的":
+            break
+        if not re.search(r"\w", word.folded):
+            break
+        taken.append(word)
+    while taken and taken[-1].folded == "的":
+        taken.pop()
+    return taken
+
+
 def _asked_thing(words: list[_Word]) -> tuple[int, int] | None:
     """Where the question word ends, and where the thing it asks the number or kind of begins
     (代表建议 of 多少件代表建议, its measure word passed); None when no question word has a
     noun after it."""
     for k in range(len(words) - 1, -1, -1):
-        if QUESTION_PHRASE.match(words[k].folded) or words[k].folded in ("什么", "哪些"):
+        if QUESTION_PHRASE.match(words[k].folded) or words[k].folded == "什么":
             start = k + 1
             if start < len(words) and _MEASURE_AFTER.fullmatch(words[start].folded):
                 start += 1

@@ -51,6 +51,7 @@ _LABELLED = frozenset("：:")
 # comma would; elsewhere (14 英吋) it is only a space.
 _FIELD_GAP = re.compile(r"\s+(?=[\u4e00-\u9fff]{1,8}[：:])")
 
+
 # What a question asks for, from its folded text; a date question may name what it wants of
 # the date (a day, a month, a year), and then the answer must hold it.
 _ASKS_DATE = re.compile(
@@ -188,16 +189,18 @@ def _beside(
 
 def _clause(sentence: str, start: int, stop: int) -> tuple[int, int]:
     """The clause around sentence[start:stop], between the marks that end clauses."""
-    gaps = [m.span() for m in _FIELD_GAP.finditer(sentence)]
-    while start > 0 and not _CLAUSE.match(sentence[start - 1]):
-        if any(a < start <= b for a, b in gaps):
-            break
+    while start > 0 and not _CLAUSE.match(sentence[start - 1]) and not _in_gap(sentence, start - 1):
         start -= 1
-    while stop < len(sentence) and not _CLAUSE.match(sentence[stop]):
-        if any(a <= stop < b for a, b in gaps):
-            break
+    while (
+        stop < len(sentence) and not _CLAUSE.match(sentence[stop]) and not _in_gap(sentence, stop)
+    ):
         stop += 1
     return start, stop
+
+
+def _in_gap(sentence: str, at: int) -> bool:
+    """The character at `at` is a space of a gap before a label."""
+    return sentence[at].isspace() and _FIELD_GAP.match(sentence, at) is not None
 
 
 def _says(clause: str, pairs: frozenset[str], weights: dict[str, float]) -> tuple[int, float]:
