@@ -49,7 +49,7 @@ _CLAUSE = re.compile(r"[，,、；;：:。！？!?（）()]")
 _LABELLED = frozenset("：:")
 # A space before a label parts fields laid out on one line (邮政编码:030600 联系电话:…), as a
 # comma would; elsewhere (14 英吋) it is only a space.
-_FIELD_GAP = re.compile(r"\s+(?=[\u4e00-\u9fff]{1,8}[：:])")
+_FIELD_GAP = re.compile(r"\s+(?=[\u4e00-\u9fff]{1,8}[：:]|[0-9０-９])")
 
 
 # What a question asks for, from its folded text; a date question may name what it wants of
@@ -68,7 +68,7 @@ _YEAR_ONLY = re.compile(rf"^{_YEAR}$")
 _MEASURED = re.compile(
     rf"[0-9]|^(?!一(?:{_UNITS})$)[零〇一二两三四五六七八九十百千]+[万亿]?(?:{_UNITS})$"
 )
-_ASKS_ORDINAL = re.compile(r"第几")
+_ASKS_ORDINAL = re.compile(r"第几|哪一?[次届期]")
 _ASKS_UNIT = re.compile(rf"(?:{HOW_MANY}|多少)(?:余|多)?([\u4e00-\u9fff])")
 _ASKS_AMOUNT = re.compile(rf"多少|多大|多高|多长|多重|多远|多久|{HOW_MANY}")
 
@@ -177,11 +177,24 @@ def _beside(
         return _says(sentence[label : start - 1], pairs, weights)
     # A lead is read with the clauses after it up to one that says something of the question
     # (2025年10月29日，…会议现场，一场…专题询问…), but not past the next candidate's clause.
-    while stop < len(sentence):
-        begin, stop = stop + 1, _clause(sentence, stop + 1, stop + 1)[1]
-        if any(begin <= f.start < stop for f in found):
+    after = stop
+    while after < len(sentence):
+        begin, after = after + 1, _clause(sentence, after + 1, after + 1)[1]
+        if any(begin <= f.start < after for f in found):
             break
-        own = _says(sentence[begin:stop], pairs, weights)
+        own = _says(sentence[begin:after], pairs, weights)
+        if any(own):
+            return own
+    # Failing that, with the fields before it, in a record of fields parted by commas
+    # (李新文,男,汉族,1977年8月生,…); a bracketed lead glosses what is before it
+    # (天启七年（1627年）举人) and is not read so.
+    before = start
+    while before > 0 and sentence[start - 1] in ",，、":
+        end = before - 1
+        before = _clause(sentence, end - 1, end - 1)[0] if end > 0 else 0
+        if any(before <= f.start < end for f in found):
+            break
+        own = _says(sentence[before:end], pairs, weights)
         if any(own):
             break
     return own

@@ -27,6 +27,7 @@ TWO_COUNTS = "召开常委会会议7次、主任会议15次，制定地方性法
         ("哪天召开的？", "date"),
         ("李新文是哪年出生的？", "date"),
         ("她是第几位皇后？", "ordinal"),
+        ("专题询问是在哪次会议上举行的？", "ordinal"),
         ("李新文现任什么职务？", ""),
         ("你好", ""),
         ("几何学研究什么？", ""),
@@ -122,6 +123,35 @@ def test_a_lead_is_read_with_the_clauses_after_it_up_to_the_next_candidate() -> 
     sentence = "1970年，他在师范大学读书，1975年取得硕士学位。"
     weights = {"取得": 1.0, "硕士": 3.0, "学位": 2.0}
     assert short_answer("他何时取得硕士学位？", sentence, weights) == "1975年"
+
+
+def test_a_lead_that_nothing_after_it_names_is_read_with_the_fields_before_it() -> None:
+    """A record of comma-parted fields names its subject first: 1977年8月生 is 李新文's birth
+    date though no field after it says anything of the question."""
+    sentence = "李新文,男,汉族,1977年8月生,大学,中共党员,现任寿阳县朝阳镇党委书记。"
+    weights = {"李新文": 4.0, "出生": 3.0, "一年": 3.0}
+    assert short_answer("李新文是哪一年出生的？", sentence, weights) == "1977年8月"
+    # A bracketed year glosses what is before it, and is not read with it.
+    sentence = "许国佐为天启七年（1627年）举人，崇祯四年（1631年）成进士，授富顺县正堂。"
+    weights = {"许国佐": 4.0, "进士": 3.0}
+    assert short_answer("许国佐是哪一年的进士？", sentence, weights) == "1631年"
+
+
+def test_a_space_before_a_number_ends_a_field() -> None:
+    """A newspaper's dateline (本报讯 1月6日,…) is not part of the date's clause, which leads
+    the clause after it."""
+    sentence = "本报讯 1月6日,副市长梁艳萍深入乡村振兴联系点祁县昭馥镇刘家堡村,开展调研指导。"
+    weights = {"梁艳萍": 4.0, "刘家堡村": 4.0, "调研": 2.0}
+    assert short_answer("梁艳萍是哪天去刘家堡村调研的？", sentence, weights) == "1月6日"
+
+
+def test_which_of_a_series_is_answered_by_its_ordinal() -> None:
+    sentence = (
+        "2025年10月29日，市十五届人大常委会第二十九次会议现场，"
+        "一场聚焦义务教育优质均衡发展的专题询问掷地有声。"
+    )
+    weights = {"专题": 2.0, "询问": 2.0, "会议": 1.0, "举行": 1.0}
+    assert short_answer("专题询问是在哪次会议上举行的？", sentence, weights) == "第二十九次"
 
 
 def test_amounts_in_chinese_numerals_before_a_unit() -> None:
