@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from index.document import SentenceInfo
-from index.tokenize import DOUBLE_SURNAMES, SURNAMES
+from index.tokenize import DOUBLE_SURNAMES, SURNAMES, WHERE
 
 # 几 asking how many, not the 几 of 几何, 几乎, 几内亚, 茶几 or 欧几里得.
 HOW_MANY = r"(?<![茶欧])几(?![何乎内])"
+WHICH_OF_SERIES = r"哪一?[次届期]"
 
 # What kind of thing a question asks for, told by its question words.
 ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -28,15 +29,20 @@ ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     (
         "place",
-        re.compile(
-            r"哪里|哪儿|何处|何地|在哪|什么地方|哪个地方|哪些地方|"
-            r"哪[个些]?(?:省|市|县|国|国家|城市|地区)|where"
-        ),
+        re.compile(rf"{WHERE}|哪[个些]?(?:省|市|县|国|国家|城市|地区)|where"),
     ),
     ("title", re.compile(r"职务|职位|官职|什么职|头衔")),
     ("person", re.compile(r"谁|哪位|什么人|何人|\bwho\b")),
-    ("count", re.compile(rf"{HOW_MANY}|多少|多大|多高|多长|多重|多远|多久|how (?:many|much)")),
+    (
+        "count",
+        re.compile(
+            rf"{HOW_MANY}|多少|多大|多高|多长|多重|多远|多久|{WHICH_OF_SERIES}|how (?:many|much)"
+        ),
+    ),
 )
+# Which of a series (第几届, 在哪次会议): the answer is a number with 第 before it, 第二十九次,
+# not any count (召开常委会会议7次).
+_ORDINAL_ASKED = re.compile(rf"第{HOW_MANY}|{WHICH_OF_SERIES}")
 # A place question that names the level of place it wants (哪些省, 哪个县): the answer is a place
 # of that level, 甘肃 or 祁县, not the 桐峪镇 beside the question's words.
 _LEVEL = re.compile(r"哪[个些一]?(省|县|镇|村)")
@@ -86,6 +92,7 @@ _TITLE_END = ("长", "主任", "书记", "主席", "委员", "经理", "科员",
 _DATE_UNITS = frozenset(["#年", "#月", "#日"])
 # The word after a number that makes it a date: 2025 年, 10 月, 29 日 (not 十五 届, 二十 大).
 _DATE_NEXT = frozenset(["年", "月", "日", "号", "年代", "年间", "年初", "年底", "年末", "月份"])
+_ORDINAL_WORD = re.compile(r"^第(?:\d+|[零〇一二两三四五六七八九十百千]+)")
 _DATE_WORD = re.compile(r"^(?:\d+|[零〇一二两三四五六七八九十百千]+)[年月日号]$")  # 三年, 5日
 
 PASSAGE_FEATURES = (
@@ -166,6 +173,7 @@ class Question:
         """`terms` are all the words searched for; `words` those the question itself holds."""
         asked = next((kind for kind, pattern in ASKED if pattern.search(folded)), "")
         level = _LEVEL.search(folded) if asked == "place" else None
+        ordinal = asked == "count" and _ORDINAL_ASKED.search(folded) is not None
         core = [t for t in dict.fromkeys(words) if not t.startswith("#")]
         specific = {t: specificity(t) for t in core}
         return cls(
@@ -184,7 +192,7 @@ class Question:
             folded,
             frozenset(t for t in core if _is_name(t, tags, specific[t])),
             _letters(folded),
-            f"place:{level.group(1)}" if level else "",
+            f"place:{level.group(1)}" if level else "ordinal" if ordinal else "",
         )
 
     @cached_property
@@ -351,10 +359,21 @@ class Facts:
                 found = self._dates() if self.words & _DATE_UNITS else _NONE
             elif kind == "count":
                 found = frozenset(t for t in self.words if _NUMBER.match(t))
+            elif kind == "ordinal":
+                found = self._ordinals()
             else:
                 found = frozenset(t for t in self.words if _is_type(t, kind, self.tags))
             self._kinds[kind] = found
         return found
+
+    def _ordinals(self) -> frozenset[str]:
+        """Numbers the sentence writes with 第 before them: 第二十九次, or 第 29 届."""
+        words = self.tokens
+        return frozenset(
+            t
+            for before, t in zip(("", *words), words, strict=False)
+            if _ORDINAL_WORD.match(t) or (before == "第" and _NUMBER.match(t))
+        )
 
     def _dates(self) -> frozenset[str]:
         """Numbers the sentence writes as dates: a number and a date unit elsewhere in the

@@ -355,11 +355,17 @@ class Tokenizer:
         return folded, self._folded_tokens(folded, asking=True), cues
 
 
+# A question that asks where. 在哪 does when a place follows it or nothing does: 在哪年,
+# 在哪一场比赛 and 在哪次会议 ask other things.
+WHERE = (
+    r"哪里|哪儿|何处|何地|什么地方|哪个地方|哪些地方|在哪(?![\u4e00-\u9fff])|"
+    r"在哪[个些一]?(?:地方|省|市|县|区|镇|乡|村|国|国家|城市|地区|区域|洲)"
+)
 # What an answer to each kind of question tends to say: "where" is answered by 位于…, "when" by a
 # year, "also called" by 又称…. Added to questions only.
 QUESTION_CUES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (
-        re.compile(r"哪里|哪儿|何处|何地|在哪|什么地方|哪个地方|哪些地方"),
+        re.compile(WHERE),
         ("位于", "地处", "分布", "坐落"),
     ),
     (re.compile(r"什么时候|何时|几时|哪一?年|何年|什么时间|哪个时间|哪个朝代"), ("#年",)),

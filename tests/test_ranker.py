@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 
 from index.config import Config, ConfigError, parse_config
-from index.features import PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES, Question
+from index.features import ASKED, PASSAGE_FEATURES, SENTENCE_FEATURES, TOP_FEATURES, Question
 from index.quote import span_text
 from index.ranker import CONFIDENCE_FEATURES, DEFAULT_WEIGHTS, ORDER_WITHIN, PAIRS, Model
 from index.search import Result, Searcher
 from index.store import IndexUnavailable
-from index.tokenize import Tokenizer
+from index.tokenize import Tokenizer, question_cues
 
 from .conftest import CHANGZHI, REPO, index_texts, samples_index
 
@@ -159,10 +159,11 @@ def test_a_passage_whose_best_sentence_holds_the_asked_kind_says_so(
 @pytest.mark.parametrize(
     ("feature", "page", "question", "bold", "without"),
     [
-        # The first sentence names the bridge and where it stands; the second says when it
-        # was built. Only 建 of 哪一年建的 tells them apart: its pairs (建的) are not in the page.
+        # One sentence names the bridge and where it stands; the next says when it was
+        # built. Only 建 of 哪一年建的 tells them apart: its pairs (建的) are not in the page.
         (
             "s_focus_chars",
+            "清水县境内古桥众多。"
             "青石桥，又名通济桥，是清水县一座石拱桥，横跨清水河，现为县级文物保护单位。"
             "青石桥建于明朝万历年间，由当地商人王德顺出资修造。桥长四十二米，共有七孔。",
             "青石桥是哪一年建的？",
@@ -255,6 +256,24 @@ def test_a_question_that_names_a_level_of_place_wants_a_place_of_that_level(
     result = searcher.search("平顺县的苹果卖到了哪些省？").results[0]
     assert "广东、浙江" in result.highlight
     assert "广东、浙江" in _picked(searcher, result)
+
+
+def test_which_of_a_series_is_answered_by_an_ordinal_not_a_count(
+    tmp_path: Path, config: Config, tokenizer: Tokenizer
+) -> None:
+    """在哪次会议 asks which meeting, 第二十九次, not how many (召开常委会会议7次); and 在哪 before
+    次 does not ask where."""
+    page = (
+        "过去一年，市人大常委会履职尽责。全年召开常委会会议7次，开展专题询问1次。"
+        "10月29日，市人大常委会第二十九次会议上，委员们就义务教育开展专题询问。"
+    )
+    searcher = index_texts(tmp_path, {"council.txt": page}, config, tokenizer)
+    question = "专题询问是在哪次会议上举行的？"
+    result = searcher.search(question).results[0]
+    assert _picked(searcher, result).startswith("10月29日，市人大常委会第二十九次会议上")
+    assert result.short == "第二十九次"
+    assert [kind for kind, pattern in ASKED if pattern.search(question)] == ["count"]
+    assert not question_cues(question)
 
 
 def test_a_person_is_a_name_not_a_word_jieba_tags_as_one(
