@@ -48,7 +48,8 @@ _LEADING = 2  # characters a leading time or amount may carry: 自…起, 在…
 _CLAUSE = re.compile(r"[，,、；;：:。！？!?（）()]")
 _LABELLED = frozenset("：:")
 # A space before a label parts fields laid out on one line (邮政编码:030600 联系电话:…), as a
-# comma would; elsewhere (14 英吋) it is only a space.
+# comma would, and so does one before a number (a dateline: 本报讯 1月6日,…); elsewhere
+# (14 英吋) it is only a space.
 _FIELD_GAP = re.compile(r"\s+(?=[\u4e00-\u9fff]{1,8}[：:]|[0-9０-９])")
 
 
