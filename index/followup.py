@@ -32,7 +32,7 @@ from types import MappingProxyType
 import jieba
 
 from index.cache import Budgeted, one
-from index.features import is_person
+from index.features import ASKED, is_person
 from index.search import Answer, Searcher
 from index.smalltalk import small_talk
 from index.tokenize import QUESTION_PHRASE, Tokenizer, fold
@@ -41,6 +41,8 @@ _END = re.compile(r"[\s?？!！。.,，;；:：~～…]+$")
 _ELLIPTICAL = re.compile(r"(?:那么|那|还有|那个)?(.+?)(的)?呢")
 _MEASURE_AFTER = re.compile(r"[\u4e00-\u9fff]")  # the 件 of 多少/件: one character
 _TIME = re.compile(r"(?:\d{4}|[今去前明本当])年(?:度|上半年|下半年)?|[上下]半年")
+_WHO = dict(ASKED)["person"]
+_GIVEN_NAME = re.compile(r"[\u4e00-\u9fff]{1,2}")
 _NARROWING = ("其中", "这其中", "那其中", "当中")
 _PERSON_PRONOUNS = ("他们", "她们", "他", "她")
 _DEMONSTRATIVES = ("这部", "这个", "这项", "这次", "这些", "这位", "这条", "这份", "该", "此", "本")
@@ -202,6 +204,10 @@ class Reader:
                 # The last question's subject is named, and X is no name: X is the other thing
                 # asked about there (鱼塘呢 after 下武村建了多少栋蔬菜大棚 asks 多少鱼塘).
                 return Understood(_joined(old[:after], fragment, []))
+        if kinds and not any(w.kind in ("PLACE", "PERSON", "BODY") for w in opening):
+            # X is a name and the last question names none: X is its subject (晋中呢 after
+            # 审查了多少件规范性文件 asks 晋中审查了多少件规范性文件).
+            return Understood(f"{fragment}{before}", (fragment,))
         subject = "".join(w.text for w in opening)
         if subject:
             return Understood(f"{fragment}{before[len(subject) :]}")
@@ -214,7 +220,11 @@ class Reader:
             if pronoun and (pronoun == word.folded or not self.tokenizer.knows(word.folded)):
                 # `他拟` comes out of jieba as one word it does not know: the pronoun and a verb.
                 after = word.text[len(pronoun) :]
-                person = self._last(before, "PERSON") or self._last(answer, "PERSON")
+                person = (
+                    self._answered(before, answer)
+                    or self._last_person(before)
+                    or self._last_person(answer)
+                )
                 if person:
                     return Understood(_joined(words[:k], person + after, words[k + 1 :]), (person,))
                 subject = self.subject(before)
@@ -249,9 +259,31 @@ class Reader:
             start -= 1
         return "".join(w.text for w in words[start : ends[-1] + 1])
 
-    def _last(self, text: str, kind: str) -> str:
-        found = [w.text for w in self.words(text) if w.kind == kind] if text else []
-        return found[-1] if found else ""
+    def _answered(self, before: str, answer: str) -> str:
+        """The person the last answer names, when the last question asked who: 她 after
+        王维水墨小镇谁去调研了 is 梁艳萍 of the answer, not 王维 of the question."""
+        folded = fold(before)
+        if not _WHO.search(folded):
+            return ""
+        return next((name for name in self._people(answer) if fold(name) not in folded), "")
+
+    def _people(self, text: str) -> list[str]:
+        """The people a text names, in order."""
+        words = self.words(text)
+        people = []
+        for k, word in enumerate(words):
+            after = words[k + 1] if k + 1 < len(words) else None
+            if word.kind != "PERSON" or (after and after.folded.endswith(_PLACE_SUFFIXES)):
+                continue  # 刘家 of 刘家堡村 is the first half of a place's name
+            name = word.text
+            if len(word.folded) == 1 and after and _GIVEN_NAME.fullmatch(after.folded):
+                name += after.text  # jieba cuts a name it does not know after the surname
+            people.append(name)
+        return people
+
+    def _last_person(self, text: str) -> str:
+        people = self._people(text)
+        return people[-1] if people else ""
 
 
 def _opening(words: list[_Word]) -> list[_Word]:

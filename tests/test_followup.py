@@ -49,9 +49,14 @@ def reader(tokenizer: Tokenizer) -> Reader:
         # thing asked about (not 鱼塘了多少栋蔬菜大棚, its subject put in the place's place).
         ("左权县下武村建了多少栋蔬菜大棚？", "鱼塘呢？", "左权县下武村建了多少鱼塘"),
         (CHANGZHI_MEETINGS, "晋中的呢？", "晋中人大常委会2025年召开了几次常委会会议"),
+        # A name after a question that names none is its subject (not 晋中了多少件…, the name
+        # put in place of the verb the question opens with).
+        ("审查了多少件规范性文件？", "晋中呢？", "晋中审查了多少件规范性文件"),
         # A pronoun is the last person named.
         ("孙雨是哪年出生的", "他拟提名为什么人选？", "孙雨拟提名为什么人选"),
         ("孙雨现任什么职务", "她考察了什么项目？", "孙雨考察了什么项目"),
+        # A name jieba does not know comes out of it as a surname and the rest.
+        ("梁艳萍是什么职务", "她哪天去的？", "梁艳萍哪天去的"),
         # 养老, which jieba tags as a name, is no one: the ranking's test of a person decides.
         ("李新文在养老方面提了什么建议", "他是哪年出生的？", "李新文是哪年出生的"),
         # A question without a subject takes the last one's.
@@ -80,6 +85,15 @@ def test_a_demonstrative_finds_the_title_in_the_last_answer(reader: Reader) -> N
     assert reader.understand("这部条例什么时候施行？", topic) == Understood(
         "《长治市养老服务条例》什么时候施行"
     )
+
+
+def test_after_who_a_pronoun_is_the_person_the_answer_names(reader: Reader) -> None:
+    """Not 王维 of the question (a poet a town is named for), nor 刘家 of the village 刘家堡村."""
+    topic = Topic(
+        "王维水墨小镇谁去调研了",
+        "在刘家堡村,梁艳萍一行详细了解产业发展,实地考察了农文旅科技融合项目王维水墨小镇。",
+    )
+    assert reader.understand("她是什么职务？", topic) == Understood("梁艳萍是什么职务", ("梁艳萍",))
 
 
 def test_the_name_put_in_is_what_the_documents_must_mention(reader: Reader) -> None:
