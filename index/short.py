@@ -27,7 +27,7 @@ _UNITS = (
 _MEASURES = (
     _UNITS + "|人次|%|％|人|名|个|個|件|次|所|家|座|条|條|项|項|部|本|户|戶|"
     "册|冊|层|層|届|屆|期|场|場|辆|輛|台|臺|股|只|隻|头|頭|首|篇|章|批|支|队|隊|枚|颗|顆|"
-    "种|種|类|類|位|间|間|栋|棟|所|处|處|张|張|倍|块|塊|份|站"
+    "种|種|类|類|位|间|間|栋|棟|所|处|處|张|張|倍|块|塊|份|站|轮|輪"
 )
 # A range is one answer: 15至20厘米, 70-80公里, 276米-285米.
 _LOW = rf"(?:{_NUMBER}{_SCALE}(?:{_MEASURES})?[至到\-~～—－])?"
@@ -170,6 +170,13 @@ def _beside(
     学位; 自1962年起，…), is read with the clauses after it, which it leads; one after a colon is
     the value of the label before it (联系电话:0354-12380), never the lead of the next field."""
     start, stop = _clause(sentence, candidate.start, candidate.stop)
+    # Items listed before it with 、 are counted with it (组织或配合执法检查、视察及调研29次),
+    # unless an item holds a number of its own (召开常委会会议7次、主任会议15次).
+    while start > 1 and sentence[start - 1] == "、":
+        item = _clause(sentence, start - 2, start - 2)[0]
+        if any(item <= f.start < start for f in found):
+            break
+        start = item
     own = _says(sentence[start:stop], pairs, weights)
     if any(own) or (stop - start) - (candidate.stop - candidate.start) > _LEADING:
         return own

@@ -137,6 +137,22 @@ def test_a_lead_that_nothing_after_it_names_is_read_with_the_fields_before_it() 
     assert short_answer("许国佐是哪一年的进士？", sentence, weights) == "1631年"
 
 
+def test_items_listed_with_a_pause_mark_are_counted_together() -> None:
+    """执法检查、视察及调研29次 counts all three; the 、 that parts two counts
+    (会议7次、主任会议15次) still parts them."""
+    sentence = (
+        "召开常委会会议7次、主任会议15次，开展专题询问1次，组织或配合执法检查、视察及调研29次。"
+    )
+    weights = {"开展": 1.3, "执法": 2.0, "检查": 1.5, "视察": 2.0, "调研": 1.5}
+    assert short_answer("开展了多少次执法检查视察调研？", sentence, weights) == "29次"
+    assert short_answer("开了多少次主任会议？", sentence, W) == "15次"
+
+
+def test_rounds_are_counted() -> None:
+    sentence = "比赛分为两轮，接著有一个训练课程。"
+    assert short_answer("比赛一共分为几轮？", sentence, {"比赛": 2.0, "分为": 1.0}) == "两轮"
+
+
 def test_a_space_before_a_number_ends_a_field() -> None:
     """A newspaper's dateline (本报讯 1月6日,…) is not part of the date's clause, which leads
     the clause after it."""
