@@ -168,12 +168,13 @@ def _beside(
     next to the question word it holds, then the IDF weight of the question's words in it.
     A candidate that is a clause of its own, saying nothing of the question (1970年，在…取得学士
     学位; 自1962年起，…), is read with the clauses after it, which it leads; one after a colon is
-    the value of the label before it (联系电话:0354-12380), never the lead of the next field."""
+    the value of the label before it (联系电话:0354-12380), never the lead of the next field; a
+    lead that no clause after it names is read with the fields before it."""
     start, stop = _clause(sentence, candidate.start, candidate.stop)
     # Items listed before it with 、 are counted with it (组织或配合执法检查、视察及调研29次),
     # unless an item holds a number of its own (召开常委会会议7次、主任会议15次).
     while start > 1 and sentence[start - 1] == "、":
-        item = _clause(sentence, start - 2, start - 2)[0]
+        item = _clause_before(sentence, start - 1)
         if any(item <= f.start < start for f in found):
             break
         start = item
@@ -199,7 +200,7 @@ def _beside(
     before = start
     while before > 0 and sentence[start - 1] in ",，、":
         end = before - 1
-        before = _clause(sentence, end - 1, end - 1)[0] if end > 0 else 0
+        before = _clause_before(sentence, end)
         if any(before <= f.start < end for f in found):
             break
         own = _says(sentence[before:end], pairs, weights)
@@ -219,8 +220,13 @@ def _clause(sentence: str, start: int, stop: int) -> tuple[int, int]:
     return start, stop
 
 
+def _clause_before(sentence: str, mark: int) -> int:
+    """Where the clause that ends at the mark at `mark` starts."""
+    return _clause(sentence, mark - 1, mark - 1)[0] if mark > 0 else 0
+
+
 def _in_gap(sentence: str, at: int) -> bool:
-    """The character at `at` is a space of a gap before a label."""
+    """The character at `at` is a space of a gap before a label or a number."""
     return sentence[at].isspace() and _FIELD_GAP.match(sentence, at) is not None
 
 
