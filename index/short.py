@@ -153,6 +153,8 @@ def _candidates(kind: str, folded_question: str, sentence: str) -> list[_Found]:
             continue
         if kind == "amount" and (_YEAR_ONLY.match(text) or not _MEASURED.search(folded)):
             continue  # a bare numeral word (一些, 十分) or a year is not an amount
+        if kind == "amount" and sentence[m.end() : m.end() + 1] in ("号", "號"):
+            continue  # 新华街199号, 3号线 name a thing; they do not measure it
         found.append(_Found(m.start(), m.end(), text))
     return found
 

@@ -111,6 +111,9 @@ def test_a_value_after_a_colon_answers_for_its_label() -> None:
     weights = {"市委组织部": 5.0, "联系电话": 4.0, "联系": 2.0, "电话": 3.0}
     assert short_answer("市委组织部的联系电话是多少？", sentence, weights) == "0354-12380"
     assert short_answer("邮政编码是多少？", sentence, {"邮政编码": 5.0}) == "030600"
+    # A house number names a house: the question's word for the code (邮编) is not on the page,
+    # and 199 of 新华街199号, in the clause that names 组织部, is no answer.
+    assert short_answer("组织部的邮编是多少？", sentence, {"组织部": 4.0, "邮编": 5.0}) is None
 
 
 def test_a_lead_is_read_with_the_clauses_after_it_up_to_the_next_candidate() -> None:
