@@ -43,6 +43,7 @@ _MEASURE_AFTER = re.compile(r"[\u4e00-\u9fff]")  # the 件 of 多少/件: one ch
 _TIME = re.compile(r"(?:\d{4}|[今去前明本当])年(?:度|上半年|下半年)?|[上下]半年")
 _WHO = dict(ASKED)["person"]
 _GIVEN_NAME = re.compile(r"[\u4e00-\u9fff]{1,2}")
+_NAMED = ("PLACE", "PERSON", "BODY")  # the kinds of word that name what a question is about
 _NARROWING = ("其中", "这其中", "那其中", "当中")
 _PERSON_PRONOUNS = ("他们", "她们", "他", "她")
 _DEMONSTRATIVES = ("这部", "这个", "这项", "这次", "这些", "这位", "这条", "这份", "该", "此", "本")
@@ -127,8 +128,7 @@ class Reader:
         resolved = self._resolve_pronouns(words, before, topic.answer)
         if resolved is not None:
             return resolved
-        named = any(w.kind in ("PLACE", "PERSON", "BODY") for w in words)
-        if named or words[0].kind not in _NOT_SUBJECT:
+        if _names(words) or words[0].kind not in _NOT_SUBJECT:
             return None
         subject = self.subject(before)
         return Understood(f"{subject}{core}") if subject else None
@@ -181,7 +181,7 @@ class Reader:
         then = _TIME.search(folded)
         if _TIME.fullmatch(fold(fragment)) and then and len(folded) == len(before):
             return Understood(before[: then.start()] + fragment + before[then.end() :])
-        kinds = {w.kind for w in new} & {"PLACE", "PERSON", "BODY"}
+        kinds = {w.kind for w in new} & set(_NAMED)
         for kind in ("PERSON", "PLACE", "BODY"):
             if kind in kinds:
                 at = next((k for k, w in enumerate(old) if w.kind == kind), None)
@@ -195,16 +195,17 @@ class Reader:
                 start += 1
             return Understood(_joined(old[:start], fragment, old[at + 1 :]))
         opening = _opening(old)
+        subject_named = _names(opening)
         asked = _asked_thing(old)
         if asked is not None:
             after, thing = asked
             if attributive:
                 return Understood(_joined(old[:thing], f"{fragment}的", old[thing:]))
-            if any(w.kind in ("PLACE", "PERSON", "BODY") for w in opening):
+            if subject_named:
                 # The last question's subject is named, and X is no name: X is the other thing
                 # asked about there (鱼塘呢 after 下武村建了多少栋蔬菜大棚 asks 多少鱼塘).
                 return Understood(_joined(old[:after], fragment, []))
-        if kinds and not any(w.kind in ("PLACE", "PERSON", "BODY") for w in opening):
+        if kinds and not subject_named:
             # X is a name and the last question names none: X is its subject (晋中呢 after
             # 审查了多少件规范性文件 asks 晋中审查了多少件规范性文件).
             return Understood(f"{fragment}{before}", (fragment,))
@@ -284,6 +285,11 @@ class Reader:
     def _last_person(self, text: str) -> str:
         people = self._people(text)
         return people[-1] if people else ""
+
+
+def _names(words: list[_Word]) -> bool:
+    """Whether any of the words names a place, a person or a body."""
+    return any(w.kind in _NAMED for w in words)
 
 
 def _opening(words: list[_Word]) -> list[_Word]:

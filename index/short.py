@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.features import HOW_MANY, focus_pairs
+from index.features import HOW_MANY, WHICH_OF_SERIES, focus_pairs
 from index.tokenize import fold
 
 _DIGIT = r"[0-9０-９]"
@@ -69,7 +69,7 @@ _YEAR_ONLY = re.compile(rf"^{_YEAR}$")
 _MEASURED = re.compile(
     rf"[0-9]|^(?!一(?:{_UNITS})$)[零〇一二两三四五六七八九十百千]+[万亿]?(?:{_UNITS})$"
 )
-_ASKS_ORDINAL = re.compile(r"第几|哪一?[次届期]")
+_ASKS_ORDINAL = re.compile(rf"第几|{WHICH_OF_SERIES}")
 _ASKS_UNIT = re.compile(rf"(?:{HOW_MANY}|多少)(?:余|多)?([\u4e00-\u9fff])")
 _ASKS_AMOUNT = re.compile(rf"多少|多大|多高|多长|多重|多远|多久|{HOW_MANY}")
 
