@@ -18,6 +18,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from index import store, tantivy_engine
+from index.answerable import need
 from index.build import require_current
 from index.cache import Budgeted, one
 from index.config import Config
@@ -320,6 +321,7 @@ class Searcher:
         results: list[Result] = []
         shown: set[tuple[int, int]] = set()  # (document, sentence) already quoted
         floor = self.config.ranking.min_coverage
+        needed = need(q.folded)
 
         def skipped(p: store.Passage, features: list[float]) -> bool:
             """Quoted whole already, or too far from the question to be quoted at all."""
@@ -339,14 +341,14 @@ class Searcher:
             if names and not self._mentions(cand.passage.doc_id, names, mentioned):
                 continue
             result = self._quote(q, cand, shown)
-            if result is None:
+            if result is None or (needed and not needed.met(result.quote)):
                 continue
             if not results and result.confidence < self.config.search.min_confidence:
                 break
             show(result)
             if len(results) == MORE_OF_FIRST - 1 and len(results) < limit:
                 more = self._more_of_first(ranking, results[0], shown)
-                if more is not None:
+                if more is not None and (not needed or needed.met(more.quote)):
                     show(more)
         return Answer(question, results, short=results[0].short if results else None)
 

@@ -427,11 +427,11 @@ def test_the_confidence_withholds_what_the_page_does_not_say(
 def test_the_confidence_reads_features_together(
     tmp_path: Path, config: Config, tokenizer: Tokenizer
 ) -> None:
-    """The pages name 市长 and 长治's offices, so word overlap alone makes 运城市的市长是谁 look
-    answered; the products of features (the page holds the words, the bold sentence no
+    """The pages name a 副市长 and 长治's offices, so word overlap alone makes 运城市的副市长是谁
+    look answered; the products of features (the page holds the words, the bold sentence no
     person, the city nowhere) withhold it. Without them the same weights quote it."""
     index_dir = samples_index(tmp_path, config, tokenizer)
-    question = "运城市的市长是谁？"
+    question = "运城市的副市长是谁？"
     assert Searcher.open(index_dir, config, tokenizer).search(question).results == []
     data = json.loads(DEFAULT_WEIGHTS.read_text(encoding="utf-8"))
     data["confidence pairs"] = dict.fromkeys(data["confidence pairs"], 0.0)

@@ -1,0 +1,105 @@
+"""A quote that cannot hold what the question asks (the office's holder, a year, a price) is
+passed over: the next passage that can is quoted, or none is."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import opencc
+import pytest
+
+from index.answerable import need
+from index.config import Config
+from index.search import Searcher
+from index.tokenize import Tokenizer, fold
+
+from .conftest import index_texts
+
+COUNCIL = (
+    "清水县人大常委会2025年工作回顾\n\n"
+    "清水县人大常委会副主任王刚主持召开清水县人大常委会主任会议12次。\n\n"
+    "清水县人大常委会听取审议专项报告8个，清水县人大常委会开展执法检查3次。"
+)
+HEAD = "清水县人大常委会主任李明出席全县代表培训班开班式并讲话。"
+BRIDGE = "清水桥建成通车，清水桥是清水县最长的桥，清水桥横跨清水河。"
+BRIDGE_YEAR = "清水河上的这座桥于1998年动工，两年后建成。"
+PARK = "清水公园门票实行预约，游客需在清水公园官网预约门票，门票当日有效。"
+PARK_PRICE = "园内游船每位20元。"
+
+
+def _everything(folder: Path, tokenizer: Tokenizer, config: Config, texts: list[str]) -> Searcher:
+    """The texts indexed with every answer shown, so that only the rule withholds one."""
+    shown = replace(config, search=replace(config.search, min_confidence=0.0))
+    return index_texts(folder, {f"{n}.txt": t for n, t in enumerate(texts)}, shown, tokenizer)
+
+
+def test_who_holds_an_office_is_not_answered_by_its_deputy_or_its_meeting(
+    tmp_path: Path, tokenizer: Tokenizer, config: Config
+) -> None:
+    searcher = _everything(tmp_path, tokenizer, config, [COUNCIL])
+    assert searcher.search("清水县人大常委会主任是谁？").results == []
+    # Its deputy is what the page names, and then it answers.
+    deputy = searcher.search("清水县人大常委会副主任是谁？").results
+    assert deputy and "王刚" in deputy[0].quote
+
+
+def test_who_holds_an_office_is_answered_by_the_page_that_names_it(
+    tmp_path: Path, tokenizer: Tokenizer, config: Config
+) -> None:
+    searcher = _everything(tmp_path, tokenizer, config, [COUNCIL, HEAD])
+    question = opencc.OpenCC("s2t").convert("清水县人大常委会主任是谁？")
+    results = searcher.search(question).results
+    assert results and "李明" in results[0].quote
+    assert all("主任李明" in r.quote for r in results)
+
+
+def test_which_year_is_answered_by_a_quote_that_holds_a_year(
+    tmp_path: Path, tokenizer: Tokenizer, config: Config
+) -> None:
+    searcher = _everything(tmp_path, tokenizer, config, [BRIDGE])
+    assert searcher.search("清水桥是哪一年建成的？").results == []
+    searcher = _everything(tmp_path / "more", tokenizer, config, [BRIDGE, BRIDGE_YEAR])
+    results = searcher.search("清水桥是哪一年建成的？").results
+    assert results and "1998年" in results[0].quote
+
+
+def test_a_price_is_answered_by_a_quote_that_holds_a_sum(
+    tmp_path: Path, tokenizer: Tokenizer, config: Config
+) -> None:
+    searcher = _everything(tmp_path, tokenizer, config, [PARK])
+    assert searcher.search("清水公园门票多少钱？").results == []
+    searcher = _everything(tmp_path / "more", tokenizer, config, [PARK, PARK_PRICE])
+    results = searcher.search("清水公园的游船多少钱？").results
+    assert results and "20元" in results[0].quote
+
+
+@pytest.mark.parametrize(
+    ("question", "quote", "met"),
+    [
+        ("长治市的市长是谁？", "副市长梁艳萍深入刘家堡村调研。", False),
+        ("长治市的副市长是谁？", "副市长梁艳萍深入刘家堡村调研。", True),
+        ("晋中市委书记是谁？", "现任祁县城赵镇党委书记。", False),
+        ("晋中市委书记是谁？", "市委书记张三出席会议。", True),
+        ("县长叫什么名字？", "县长办公会研究了此事。", False),
+        ("县长叫什么名字？", "县长王五介绍了情况。", True),
+        ("哪一年召开的？", "过去一年，常委会深入学习贯彻党的二十大精神。", False),
+        ("哪一年去世？", "顺治十一年卒。", True),
+        ("哪一年建成？", "一九九七年建成。", True),
+        ("哪一年建的？", "建于明朝万历年间。", True),
+        ("门票多少钱？", "景区对游客免费开放。", True),
+        ("门票多少钱？", "景区接待游客30万人次。", False),
+        ("投资了多少钱？", "投资120余万元建成养殖基地。", True),
+        ("游船收费多少？", "游船每人收费30多元。", True),
+    ],
+)
+def test_what_a_quote_must_hold(question: str, quote: str, met: bool) -> None:
+    needed = need(fold(question))
+    assert needed is not None and needed.met(quote) is met
+
+
+@pytest.mark.parametrize(
+    "question", ["他的特长是什么？", "经济增长了多少？", "主任会议开了几次？", "谁主持了会议？"]
+)
+def test_other_questions_need_nothing_more(question: str) -> None:
+    assert need(fold(question)) is None
