@@ -5,11 +5,14 @@ report, `长治市的市长是谁？` matches 长治市 everywhere and 市长 no
 the answer must hold in so many words, and a quote without it is passed over:
 - who holds an office (市长, 院长, 主任, 书记 …): the quote names that office, not its deputy's
   (副市长 is another office);
+- the seat of a place or a body (省会, 首都, 首府, 总部, 驻地): the quote names the seat;
 - which year: the quote holds a year (2025年, 一九九七年, 顺治十一年, 元年, 去年, 1990年代,
   万历年间);
-- how much money: the quote holds a sum in a currency (60元, 0.37美元, $4.9), or says 免费.
-Every CMRC dev and trial question of these kinds has the office, a year or a sum on its page.
-"""
+- how much money (多少钱, 票价, 收入, GDP): a sum in a currency (60元, 0.37美元, $4.9), or 免费;
+- how many people (人口, 多少人): a count of people (8984名, 150万, 人口约八千);
+- how many years (几年): a count of years (五年, 三十余年, 半年).
+Every CMRC dev and trial question of these kinds has the office, the seat or the thing on its
+page."""
 
 from __future__ import annotations
 
@@ -24,50 +27,70 @@ _OFFICE = re.compile(
     r"(副?(?:[\u4e00-\u9fff]长|主任|(?:[\u4e00-\u9fff]委)?书记|主席|总统|总理|首相|总裁|经理"
     r"|总监|主编|司令|总督|大使))(?:的名字)?(?:是谁|是哪位|是何人|是什么人|叫什么|由谁担任)"
 )
+_SEAT = re.compile(r"省会|首都|首府|总部|驻地|治所")
 # A word ending in 长 that is no office: 成长, 增长, 特长.
 _NOT_OFFICE = frozenset(["成长", "增长", "特长", "擅长", "延长", "专长", "生长", "家长", "兄长"])
 _MEETING = re.compile(r"会议|办公会|联席会")
+_NUMERAL = "[0-9零〇一二两三四五六七八九十百千万亿]"
 _ASKS_MONEY = re.compile(
-    r"多少钱|几块钱|(?:价格|价钱|票价|门票|售价|收费|费用|租金)[\u4e00-\u9fff]{0,3}?(?:多少|几)"
+    r"多少钱|几块钱|多少(?:资金|经费|费用|投资|收入|损失)"
+    r"|(?:价格|价钱|票价|门票|售价|收费|费用|租金|gdp|生产总值|产值|营收|收入|金额|资金|投资|损失)"
+    r"[\u4e00-\u9fff]{0,3}?(?:多少|几)"
 )
 _MONEY = re.compile(
-    r"[0-9零〇一二两三四五六七八九十百千万亿](?:余|多)?[万亿]?"
-    r"(?:元|块|圆|角|美元|港元|欧元|日元|英镑|镑|法郎|卢布|比索)|[$¥￥€£]\s*[0-9]|免费"
+    rf"{_NUMERAL}(?:余|多)?[万亿]?"
+    r"(?:[\u4e00-\u9fff]?[元币]|块|圆|角|镑|法郎|卢布|比索|卢比|里拉|马克)|[$¥￥€£]\s*[0-9]|免费"
 )
-_ASKS_YEAR = re.compile(r"哪一?年|何年|年份")
+# How much a thing grew asks a rate or a count, not a sum (GDP增长了多少).
+_GROWTH = re.compile(r"增长|增速|增幅|下降|降幅|上涨|涨幅|减少")
+_ASKS_PEOPLE = re.compile(r"人口(?:是|有|为|数)?多少|多少(?:个)?人(?![次民大])|几个?人")
+_PEOPLE = re.compile(
+    rf"{_NUMERAL}(?:余|多)?[万亿]?(?:人|名|位|口)|[0-9][万亿]|人口[^，。；;]{{0,6}}?{_NUMERAL}"
+)
+# 几年 asks how many, not 近几年, 这几年, 十几年 (recent years, a dozen or so).
+_ASKS_YEARS = re.compile(r"(?<![哪近这前十])几年|多少年(?!代)")
+_YEARS = re.compile(rf"{_NUMERAL}(?:余|多)?个?(?:年|世纪)|半年")
 _YEAR = re.compile(
     r"[0-9]\s*年|[〇零一二三四五六七八九]{4}\s*年"
     # an era's year: 十一年, 二十五年, 七年, 元年 (not the 一年 of 过去一年)
     r"|(?:[二三四五六七八九十][〇零一二三四五六七八九十]*|元)年"
     r"|今年|去年|前年|明年|当年|同年|次年|翌年|年代|年间|世纪"
 )
+# Each ask whose answer a quote must hold, and what holds it (a sum is asked below).
+_ASKS = (
+    (re.compile(r"哪一?年|何年|年份"), _YEAR),
+    (_ASKS_PEOPLE, _PEOPLE),
+    (_ASKS_YEARS, _YEARS),
+)
 
 
 @dataclass(frozen=True)
 class Need:
-    """What a quote must hold to answer: `office` (folded, 副 included when asked), a year,
-    a sum of money."""
+    """What a quote must hold to answer: the office (folded, 副 included when asked), the
+    seat, and a match of each pattern (a year, a sum, a count of people or of years)."""
 
     office: str = ""
-    year: bool = False
-    money: bool = False
+    seat: str = ""
+    patterns: tuple[re.Pattern[str], ...] = ()
 
     def met(self, quote: str) -> bool:
         text = fold(quote)
         if self.office and not _names_office(text, self.office):
             return False
-        if self.money and _MONEY.search(text) is None:
-            return False
-        return not self.year or _YEAR.search(text) is not None
+        return self.seat in text and all(p.search(text) for p in self.patterns)
 
 
 def need(folded_question: str) -> Need | None:
     """What the question needs its quote to hold, or None when word overlap must do."""
     found = _OFFICE.search(folded_question)
     office = found.group(1) if found and found.group(1)[-2:] not in _NOT_OFFICE else ""
-    year = _ASKS_YEAR.search(folded_question) is not None
-    money = _ASKS_MONEY.search(folded_question) is not None
-    return Need(office, year, money) if office or year or money else None
+    seat = _SEAT.search(folded_question)
+    patterns = tuple(held for asks, held in _ASKS if asks.search(folded_question))
+    if _ASKS_MONEY.search(folded_question) and not _GROWTH.search(folded_question):
+        patterns += (_MONEY,)
+    if not (office or seat or patterns):
+        return None
+    return Need(office, seat.group(0) if seat else "", patterns)
 
 
 def _names_office(text: str, office: str) -> bool:

@@ -1,5 +1,6 @@
-"""A quote that cannot hold what the question asks (the office's holder, a year, a price) is
-passed over: the next passage that can is quoted, or none is."""
+"""A quote that cannot hold what the question asks (the office's holder, the seat, a year, a
+sum, a count of people or of years) is passed over: the next passage that can is quoted, or
+none is."""
 
 from __future__ import annotations
 
@@ -91,6 +92,15 @@ def test_a_price_is_answered_by_a_quote_that_holds_a_sum(
         ("门票多少钱？", "景区接待游客30万人次。", False),
         ("投资了多少钱？", "投资120余万元建成养殖基地。", True),
         ("游船收费多少？", "游船每人收费30多元。", True),
+        ("计划通过多少经费？", "通过4亿5000万加元挹注此计划。", True),
+        ("晋中市2025年GDP是多少？", "晋中市2025年代表工作计划印发。", False),
+        ("山西省的省会是哪里？", "太原是山西省的省会。", True),
+        ("山西省的省会是哪里？", "山西省社区居家养老服务条例施行。", False),
+        ("北京的人口是多少？", "促进人口高质量发展，连续3年跟踪检查。", False),
+        ("北京的人口是多少？", "全市常住人口约二千一百万。", True),
+        ("有多少人参加？", "覆盖203名基层代表。", True),
+        ("代表的任期是几年？", "组织230余人次代表参与视察。", False),
+        ("代表的任期是几年？", "人大代表每届任期五年。", True),
     ],
 )
 def test_what_a_quote_must_hold(question: str, quote: str, met: bool) -> None:
@@ -99,7 +109,15 @@ def test_what_a_quote_must_hold(question: str, quote: str, met: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    "question", ["他的特长是什么？", "经济增长了多少？", "主任会议开了几次？", "谁主持了会议？"]
+    "question",
+    [
+        "他的特长是什么？",
+        "GDP增长了多少？",
+        "主任会议开了几次？",
+        "谁主持了会议？",
+        "近几年有什么变化？",
+        "宪法宣誓有多少人次？",
+    ],
 )
 def test_other_questions_need_nothing_more(question: str) -> None:
     assert need(fold(question)) is None

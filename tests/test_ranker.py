@@ -408,8 +408,8 @@ def _without(tmp_path: Path, section: str, feature: str) -> Path:
         # No page names 忻州 or 大同: the passages that match are about 长治 and 晋中.
         ("lost_name", "忻州市餐饮服务从业人员佩戴口罩规定什么时候施行？"),
         ("lost_name", "大同市开展了几期基层代表培训？"),
-        # A page speaks of 招商引资, but no sentence says 长治 … 招商引资签约金额 in that order.
-        ("s_order", "长治市2025年招商引资签约金额是多少？"),
+        # A page speaks of 招商引资, but no sentence says 长治 … 招商引资签约额 in that order.
+        ("s_order", "长治市2025年招商引资签约额是多大？"),
     ],
 )
 def test_the_confidence_withholds_what_the_page_does_not_say(
