@@ -324,10 +324,13 @@ class Searcher:
         needed = need(q.folded)
 
         def skipped(p: store.Passage, features: list[float]) -> bool:
-            """Quoted whole already, or too far from the question to be quoted at all."""
+            """Quoted whole already, too far from the question to be quoted at all, or with
+            nothing within a quote's reach that the question needs: not worth reading."""
             if features[COVERAGE] < floor:
                 return True
             if names and not self._mentions(p.doc_id, names, mentioned):
+                return True
+            if needed and not needed.met(self._reach(p)):
                 return True
             return _quoted_whole(p, shown)
 
@@ -351,6 +354,14 @@ class Searcher:
                 if more is not None and (not needed or needed.met(more.quote)):
                     show(more)
         return Answer(question, results, short=results[0].short if results else None)
+
+    def _reach(self, p: store.Passage) -> str:
+        """The text any quote of the passage lies within: the passage and a quote's length of
+        its document on either side."""
+        doc = self.document(p.doc_id)
+        budget = self.config.answers.quote_chars
+        start, stop = doc.sentences[p.first].start, doc.sentences[p.last].stop
+        return doc.text[max(0, start - budget) : stop + budget]
 
     def _more_of_first(
         self, ranking: Ranking, first: Result, shown: set[tuple[int, int]]

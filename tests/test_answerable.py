@@ -12,7 +12,7 @@ import pytest
 
 from index.answerable import need
 from index.config import Config
-from index.search import Searcher
+from index.search import SHORTLIST, Searcher
 from index.tokenize import Tokenizer, fold
 
 from .conftest import index_texts
@@ -53,6 +53,23 @@ def test_who_holds_an_office_is_answered_by_the_page_that_names_it(
     results = searcher.search(question).results
     assert results and "李明" in results[0].quote
     assert all("主任李明" in r.quote for r in results)
+
+
+def test_a_passage_past_the_shortlist_that_names_the_office_is_still_found(
+    tmp_path: Path, tokenizer: Tokenizer, config: Config
+) -> None:
+    """Passages past the model's shortlist are skipped unread when nothing within a quote's
+    reach holds what the question needs; the one that does is read and quoted."""
+    meetings = [
+        f"清水县人大常委会第{n}次主任会议召开，清水县人大常委会主任会议研究代表工作。"
+        for n in "一二三四五六"
+    ]
+    searcher = _everything(tmp_path, tokenizer, config, [*meetings, HEAD])
+    question = "清水县人大常委会主任是谁？"
+    shortlist = searcher.candidates(question, SHORTLIST).shortlist
+    assert all(c.doc.name != f"{len(meetings)}.txt" for c in shortlist)
+    results = searcher.search(question).results
+    assert results and "李明" in results[0].quote
 
 
 @pytest.mark.parametrize(
