@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.features import WHICH_YEAR
 from index.tokenize import fold
 
 # The office a who-question names just before asking who holds it: 市长, 院长, 主任, 书记, and
@@ -58,7 +59,7 @@ _YEAR = re.compile(
 )
 # Each ask whose answer a quote must hold, and what holds it (a sum is asked below).
 _ASKS = (
-    (re.compile(r"哪一?年|何年|年份"), _YEAR),
+    (re.compile(WHICH_YEAR), _YEAR),
     (_ASKS_PEOPLE, _PEOPLE),
     (_ASKS_YEARS, _YEARS),
 )

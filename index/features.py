@@ -20,6 +20,7 @@ from index.tokenize import DOUBLE_SURNAMES, SURNAMES, WHERE
 # 几 asking how many, not the 几 of 几何, 几乎, 几内亚, 茶几 or 欧几里得.
 HOW_MANY = r"(?<![茶欧])几(?![何乎内])"
 WHICH_OF_SERIES = r"哪一?[次届期]"
+WHICH_YEAR = r"哪一?年|何年|年份"
 
 # What kind of thing a question asks for, told by its question words.
 ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.features import HOW_MANY, WHICH_OF_SERIES, focus_pairs
+from index.features import HOW_MANY, WHICH_OF_SERIES, WHICH_YEAR, focus_pairs
 from index.tokenize import fold
 
 _DIGIT = r"[0-9０-９]"
@@ -61,7 +61,7 @@ _ASKS_DATE = re.compile(
 _DATE_PARTS = (
     (re.compile(r"哪一?天|几日|几号|日期"), ("日", "号", "號")),
     (re.compile(r"几月"), ("月",)),
-    (re.compile(r"哪一?年|何年|年份"), ("年",)),
+    (re.compile(WHICH_YEAR), ("年",)),
 )
 _YEAR_ONLY = re.compile(rf"^{_YEAR}$")
 # An amount holds a digit, or numerals other than 一 alone before a unit: 两平方公里, 二十年
