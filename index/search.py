@@ -330,7 +330,7 @@ class Searcher:
                 return True
             if names and not self._mentions(p.doc_id, names, mentioned):
                 return True
-            if needed and not needed.met(self._reach(p)):
+            if needed and not needed.met(self._reach(p), self.tokenizer):
                 return True
             return _quoted_whole(p, shown)
 
@@ -344,14 +344,14 @@ class Searcher:
             if names and not self._mentions(cand.passage.doc_id, names, mentioned):
                 continue
             result = self._quote(q, cand, shown)
-            if result is None or (needed and not needed.met(result.quote)):
+            if result is None or (needed and not needed.met(result.quote, self.tokenizer)):
                 continue
             if not results and result.confidence < self.config.search.min_confidence:
                 break
             show(result)
             if len(results) == MORE_OF_FIRST - 1 and len(results) < limit:
                 more = self._more_of_first(ranking, results[0], shown)
-                if more is not None and (not needed or needed.met(more.quote)):
+                if more is not None and (not needed or needed.met(more.quote, self.tokenizer)):
                     show(more)
         return Answer(question, results, short=results[0].short if results else None)
 
