@@ -93,6 +93,14 @@ def _unit(folded_question: str) -> str:
     return unit if re.fullmatch(_MEASURES, unit) else ""
 
 
+def _counted(folded_question: str) -> str:
+    """The thing a count asks about, when it follows its measure: 建议 of 多少件建议. A number
+    followed by it counts it (3件议案、175件建议 → 175件)."""
+    m = _ASKS_UNIT.search(folded_question)
+    thing = folded_question[m.end() : m.end() + 2] if m else ""
+    return thing if re.fullmatch(r"[\u4e00-\u9fff]{2}", thing) else ""
+
+
 @dataclass(frozen=True)
 class _Found:
     start: int
@@ -113,14 +121,17 @@ def short_answer(question: str, sentence: str, weights: dict[str, float]) -> str
     found = _candidates(kind, folded, sentence)
     if not found:
         return None
-    # The words next to the question word (多少次主任会议 → 主任会议) say which one it is first,
-    # then all the question's words; a candidate whose clause holds none of them is not meant.
+    # A count followed by the thing counted (175件建议 for 多少件建议) is the one, then the
+    # words next to the question word (多少次主任会议 → 主任会议) say which one it is, then all
+    # the question's words; a candidate whose clause holds none of them is not meant.
     pairs = focus_pairs(folded)
-    ranked = sorted(
-        ((_beside(sentence, f, found, pairs, weights), f) for f in found),
-        key=lambda x: x[0],
-        reverse=True,
-    )
+    thing = _counted(folded) if kind == "count" else ""
+
+    def score(f: _Found) -> tuple[int, int, float]:
+        counts_it = bool(thing) and sentence.startswith(thing, f.stop)
+        return (int(counts_it), *_beside(sentence, f, found, pairs, weights))
+
+    ranked = sorted(((score(f), f) for f in found), key=lambda x: x[0], reverse=True)
     best, chosen = ranked[0]
     rivals = {fold(f.text) for score, f in ranked if score == best}
     if not any(best) or len(rivals) > 1:

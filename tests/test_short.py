@@ -140,6 +140,15 @@ def test_a_lead_that_nothing_after_it_names_is_read_with_the_fields_before_it() 
     assert short_answer("许国佐是哪一年的进士？", sentence, weights) == "1631年"
 
 
+def test_a_count_followed_by_the_thing_asked_counts_it() -> None:
+    """共提出3件议案、175件建议: the clause of 3件 holds more of the question's words, but
+    175件 is the one followed by 建议."""
+    sentence = "集中民智，共提出3件议案、175件建议。"
+    weights = {"长治市": 3.0, "人大代表": 2.0, "共": 1.0, "提出": 1.5, "建议": 1.2}
+    assert short_answer("长治市人大代表共提出了多少件建议？", sentence, weights) == "175件"
+    assert short_answer("长治市人大代表提出了几件议案？", sentence, weights) == "3件"
+
+
 def test_items_listed_with_a_pause_mark_are_counted_together() -> None:
     """执法检查、视察及调研29次 counts all three; the 、 that parts two counts
     (会议7次、主任会议15次) still parts them."""
