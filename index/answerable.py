@@ -13,16 +13,17 @@ the answer must hold in so many words, and a quote without it is passed over:
 - how many years (几年): a count of years (五年, 三十余年, 半年);
 - how much a thing grew (增长目标是多少): a number (5%, 一倍);
 - how many, by a measure of the thing's own (几所, 多少件, 第几届): a count by it (3所, 多次).
-A year, a sum or a count inside a title (《2025年代表工作计划》) is the title's name and does not
-count. Every CMRC dev and trial question of these kinds has the office, the seat or the thing
-on its page, and none answered right loses its answer."""
+A year, a sum or a count inside a title (《2025年代表工作计划》) or a session's name
+(十五届人大五次会议) is part of a name and does not count. Every CMRC dev and trial question of
+these kinds has the office, the seat or the thing on its page, and none answered right loses
+its answer."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from index.features import WHICH_YEAR, is_person
+from index.features import SESSION, WHICH_YEAR, is_person
 from index.tokenize import Tokenizer, fold
 
 # The office a who-question names just before asking who holds it: 市长, 院长, 主任, 书记, and
@@ -63,8 +64,10 @@ _YEAR = re.compile(
     r"|今年|去年|前年|明年|当年|同年|次年|翌年|年代|年间|世纪"
 )
 # A title's words are its name, not what the page says happened: 《2025年代表工作计划》 holds
-# no year an event took place in.
-_TITLE = re.compile(r"《[^《》]*》")
+# no year an event took place in; nor does a session's name count its meetings (五届人大五次会议).
+_TITLE = r"《[^《》]*》"
+# A question that names a title, or asks which session (第几次会议, 哪一届), reads names too.
+_ASKS_NAMED = re.compile(r"第几|哪一?[次届]|[届屆]")
 # A foreign name: 约翰·麦克阿瑟, Curtis Stevens.
 _FOREIGN = re.compile(r"[\u4e00-\u9fff]·[\u4e00-\u9fff]|\b[A-Z][a-z]+")
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -90,12 +93,13 @@ _ASKS = (
 class Need:
     """What a quote must hold to answer: the office (folded, 副 included when asked) and
     someone who could hold it, the seat, and a match of each pattern (a year, a sum, a count
-    of people or of years) outside the titles it names, unless the question names one."""
+    of people or of years) outside the names it holds: titles, unless the question names one,
+    and sessions, unless it asks which."""
 
     office: str = ""
     seat: str = ""
     patterns: tuple[re.Pattern[str], ...] = ()
-    titled: bool = False
+    names: re.Pattern[str] | None = None  # what the facts are not read in
 
     def met(self, quote: str, tokenizer: Tokenizer) -> bool:
         text = fold(quote)
@@ -105,7 +109,7 @@ class Need:
             return False
         if self.seat not in text:
             return False
-        facts = text if self.titled else _TITLE.sub("", text)
+        facts = self.names.sub("", text) if self.names else text
         return all(p.search(facts) for p in self.patterns)
 
 
@@ -122,7 +126,11 @@ def need(folded_question: str) -> Need | None:
         patterns += (re.compile(rf"{_SOME}\s*(?:余|多)?\s*{measured.group(1)}"),)
     if not (office or seat or patterns):
         return None
-    return Need(office, seat.group(0) if seat else "", patterns, "《" in folded_question)
+    names = [_TITLE] if "《" not in folded_question else []
+    if not _ASKS_NAMED.search(folded_question):
+        names.append(SESSION)
+    held_in = re.compile("|".join(names)) if names else None
+    return Need(office, seat.group(0) if seat else "", patterns, held_in)
 
 
 def _names_office(text: str, office: str) -> bool:

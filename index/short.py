@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.features import HOW_MANY, WHICH_OF_SERIES, WHICH_YEAR, focus_pairs
+from index.features import HOW_MANY, SESSION, WHICH_OF_SERIES, WHICH_YEAR, focus_pairs
 from index.tokenize import fold
 
 _DIGIT = r"[0-9０-９]"
@@ -150,13 +150,18 @@ def _candidates(kind: str, folded_question: str, sentence: str) -> list[_Found]:
         unit = _unit(folded_question)
     else:
         pattern = _AMOUNT
-    # A number in a date (1月5日) is no amount: its day is not what 多少 asks for.
-    dates = [d.span() for d in _DATE.finditer(sentence)] if kind == "amount" else []
+    # A number in a date (1月5日) is no amount: its day is not what 多少 asks for; nor is
+    # the 五次 of 十五届人大五次会议 a count of meetings, unless the question names a 届.
+    inside: list[tuple[int, int]] = []
+    if kind == "amount":
+        inside = [d.span() for d in _DATE.finditer(sentence)]
+    elif kind == "count" and not re.search("[届屆]", folded_question):
+        inside = [d.span() for d in re.finditer(SESSION, sentence)]
     found = []
     for m in pattern.finditer(sentence):
         text = m.group(0)
         folded = fold(text)
-        if any(start < m.end() and m.start() < stop for start, stop in dates):
+        if any(start < m.end() and m.start() < stop for start, stop in inside):
             continue
         if kind == "date" and parts and not any(p in folded for p in parts):
             continue

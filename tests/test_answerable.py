@@ -144,6 +144,9 @@ def test_what_is_asked_is_answered_by_a_quote_that_holds_it(
         ("新建了几所学校？", "新建学校3所。", True),
         ("这是第多少届联赛？", "是第 26 届亚洲冠军联赛。", True),
         ("开展了几次视察？", "多次开展视察。", True),
+        ("开了几次常委会会议？", "圆满完成市十五届人大五次会议确定的目标任务。", False),
+        ("今年召开了几次会议？", "今年共召开五次会议。", True),
+        ("询问是在第几次会议上举行的？", "市十五届人大常委会第二十九次会议现场。", True),
     ],
 )
 def test_what_a_quote_must_hold(tokenizer: Tokenizer, question: str, quote: str, met: bool) -> None:

@@ -149,6 +149,14 @@ def test_a_count_followed_by_the_thing_asked_counts_it() -> None:
     assert short_answer("长治市人大代表提出了几件议案？", sentence, weights) == "3件"
 
 
+def test_a_sessions_name_is_no_count_of_meetings() -> None:
+    sentence = "圆满完成市十五届人大五次会议确定的目标任务。"
+    weights = {"常委会": 1.0, "会议": 1.0, "召开": 1.0}
+    assert short_answer("开了几次常委会会议？", sentence, weights) is None
+    assert short_answer("十五届人大开了几次会议？", sentence, weights) == "五次"
+    assert short_answer("召开了几次会议？", "今年共召开五次会议。", weights) == "五次"
+
+
 def test_items_listed_with_a_pause_mark_are_counted_together() -> None:
     """执法检查、视察及调研29次 counts all three; the 、 that parts two counts
     (会议7次、主任会议15次) still parts them."""
