@@ -124,6 +124,11 @@ def need(folded_question: str) -> Need | None:
     measured = _ASKS_MEASURED.search(folded_question)
     if measured:
         patterns += (re.compile(rf"{_SOME}\s*(?:余|多)?\s*{measured.group(1)}"),)
+    # A session the question names is one of many a council's pages tell of: the quote names
+    # the same one (十五届人大六次会议 is not answered by 第二十九次会议).
+    session = re.search(SESSION, folded_question)
+    if session:
+        patterns += (re.compile(rf"(?<![0-9零〇一二三四五六七八九十]){session.group('session')}"),)
     if not (office or seat or patterns):
         return None
     names = [_TITLE] if "《" not in folded_question else []

@@ -22,7 +22,10 @@ HOW_MANY = r"(?<![茶欧])几(?![何乎内])"
 WHICH_OF_SERIES = r"哪一?[次届期]"
 WHICH_YEAR = r"哪一?年|何年|年份"
 # A session's name: 十五届人大五次会议 is the fifth session, not five meetings.
-SESSION = r"[届屆][^，。；,;]{0,8}?[0-9一二三四五六七八九十]+次(?:会议|會議|全会|全會|全体会议)"
+SESSION = (
+    r"[届屆][^，。；,;]{0,8}?"
+    r"(?P<session>[0-9一二三四五六七八九十]+次(?:会议|會議|全会|全會|全体会议))"
+)
 
 # What kind of thing a question asks for, told by its question words.
 ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (

@@ -147,6 +147,9 @@ def test_what_is_asked_is_answered_by_a_quote_that_holds_it(
         ("开了几次常委会会议？", "圆满完成市十五届人大五次会议确定的目标任务。", False),
         ("今年召开了几次会议？", "今年共召开五次会议。", True),
         ("询问是在第几次会议上举行的？", "市十五届人大常委会第二十九次会议现场。", True),
+        ("十五届人大六次会议哪天开幕？", "市十五届人大常委会第二十九次会议现场。", False),
+        ("十五届人大六次会议哪天开幕？", "市十五届人大常委会第十六次会议现场。", False),
+        ("十四屆全國人大三次會議何時開幕？", "十四届全国人大三次会议3月5日开幕。", True),
     ],
 )
 def test_what_a_quote_must_hold(tokenizer: Tokenizer, question: str, quote: str, met: bool) -> None:
