@@ -11,12 +11,15 @@ the answer must hold in so many words, and a quote without it is passed over:
 - how much money (多少钱, 票价, 收入, GDP): a sum in a currency (60元, 0.37美元, $4.9), or 免费;
 - how many people (人口, 多少人): a count of people (8984名, 150万, 人口约八千);
 - how many years (几年): a count of years (五年, 三十余年, 半年);
-- how much a thing grew (增长目标是多少): a number (5%, 一倍);
+- how much a thing grew, or a rate (增长目标是多少, 合格率是多少): a number (5%, 22.5, 一倍),
+  not a date's;
+- which day (哪天, 几号): a day (1月7日, 当天, 国庆), not 近日;
 - how many, by a measure of the thing's own (几所, 多少件, 第几届): a count by it (3所, 多次).
 A year, a sum or a count inside a title (《2025年代表工作计划》) or a session's name
-(十五届人大五次会议) is part of a name and does not count. Every CMRC dev and trial question of
-these kinds has the office, the seat or the thing on its page, and none answered right loses
-its answer."""
+(十五届人大五次会议) is part of a name and does not count. A session the question names must
+be the quote's, and a year it names (2027年) the quote's document's. Every CMRC dev and trial
+question of these kinds has the office, the seat or the thing on its page, and none answered
+right loses its answer."""
 
 from __future__ import annotations
 
@@ -71,9 +74,19 @@ _ASKS_NAMED = re.compile(r"第几|哪一?[次届]|[届屆]")
 # A foreign name: 约翰·麦克阿瑟, Curtis Stevens.
 _FOREIGN = re.compile(r"[\u4e00-\u9fff]·[\u4e00-\u9fff]|\b[A-Z][a-z]+")
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
-# How much a thing grew or fell: a number answers (7.5%, 三成, 一倍), not the words of a plan.
-_ASKS_CHANGE = re.compile(rf"(?:{_GROWTH.pattern})[^，。？?]{{0,4}}?(?:多少|几)")
-_CHANGE = re.compile(rf"[0-9]|百分之|{_NUMERAL}+(?:个百分点|成|倍|番)")
+# How much a thing grew or fell, or what share or rate it is (合格率是多少): a number answers
+# (7.5%, 22.5, 三成, 一倍), not the words of a plan nor a date's (1月5日).
+_ASKS_CHANGE = re.compile(rf"(?:{_GROWTH.pattern}|率|比例|比重|占比)[^，。？?]{{0,4}}?(?:多少|几)")
+_CHANGE = re.compile(
+    rf"(?<![0-9.])[0-9]+(?:\.[0-9]+)?(?![0-9.]|\s*[年月日号])|百分之|{_NUMERAL}+(?:个百分点|成|倍|番)"
+)
+_NAMED_YEAR = re.compile(r"(?<![0-9])([12][0-9]{3})(?=\s*年)")
+# Which day: a day answers (1月7日, 7号, 当天, 国庆), not 近日.
+_ASKS_DAY = re.compile(r"哪一?天|哪一?日|几号|几月几日")
+_DAY = re.compile(
+    rf"{_NUMERAL}\s*[日号]|[今昨明前后当次翌同首]天|[当次翌同首]日|节|星期|礼拜|周[一二三四五六日天末]"
+    r"|除夕|元旦|国庆|中秋|端午|清明|重阳|七夕"
+)
 # How many of a thing counted by a measure of its own (几所学校, 多少件, 第几届): the answer
 # counts with that measure (3所, 十余件, 第三届, 多次). Measures a page swaps for others
 # (个, 家, 座, 名) are left to word overlap.
@@ -86,6 +99,7 @@ _ASKS = (
     (_ASKS_PEOPLE, _PEOPLE),
     (_ASKS_YEARS, _YEARS),
     (_ASKS_CHANGE, _CHANGE),
+    (_ASKS_DAY, _DAY),
 )
 
 
@@ -100,6 +114,7 @@ class Need:
     seat: str = ""
     patterns: tuple[re.Pattern[str], ...] = ()
     names: re.Pattern[str] | None = None  # what the facts are not read in
+    years: tuple[str, ...] = ()  # what the quote's document must name
 
     def met(self, quote: str, tokenizer: Tokenizer) -> bool:
         text = fold(quote)
@@ -129,13 +144,16 @@ def need(folded_question: str) -> Need | None:
     session = re.search(SESSION, folded_question)
     if session:
         patterns += (re.compile(rf"(?<![0-9零〇一二三四五六七八九十]){session.group('session')}"),)
-    if not (office or seat or patterns):
+    # A year the question names is one its page speaks of: of the CMRC dev and trial questions
+    # that name one (295), every paragraph does. A page of 2025 does not tell 2027's plans.
+    years = tuple(dict.fromkeys(_NAMED_YEAR.findall(folded_question)))
+    if not (office or seat or patterns or years):
         return None
     names = [_TITLE] if "《" not in folded_question else []
     if not _ASKS_NAMED.search(folded_question):
         names.append(SESSION)
     held_in = re.compile("|".join(names)) if names else None
-    return Need(office, seat.group(0) if seat else "", patterns, held_in)
+    return Need(office, seat.group(0) if seat else "", patterns, held_in, years)
 
 
 def _names_office(text: str, office: str) -> bool:

@@ -322,13 +322,22 @@ class Searcher:
         shown: set[tuple[int, int]] = set()  # (document, sentence) already quoted
         floor = self.config.ranking.min_coverage
         needed = need(q.folded)
+        years = needed.years if needed else ()
+        dated: dict[int, bool] = {}
+
+        def elsewhere(doc_id: int) -> bool:
+            """Of a document that is not what the question is about: it does not name the
+            follow-up's names, or the years the question does."""
+            if names and not self._mentions(doc_id, names, mentioned):
+                return True
+            return bool(years) and not self._mentions(doc_id, years, dated)
 
         def skipped(p: store.Passage, features: list[float]) -> bool:
             """Quoted whole already, too far from the question to be quoted at all, or with
             nothing within a quote's reach that the question needs: not worth reading."""
             if features[COVERAGE] < floor:
                 return True
-            if names and not self._mentions(p.doc_id, names, mentioned):
+            if elsewhere(p.doc_id):
                 return True
             if needed and not needed.met(self._reach(p), self.tokenizer):
                 return True
@@ -341,7 +350,7 @@ class Searcher:
         for cand in ranking.ordered(self._candidate, skipped):
             if len(results) >= limit:
                 break
-            if names and not self._mentions(cand.passage.doc_id, names, mentioned):
+            if elsewhere(cand.passage.doc_id):
                 continue
             result = self._quote(q, cand, shown)
             if result is None or (needed and not needed.met(result.quote, self.tokenizer)):

@@ -150,11 +150,27 @@ def test_what_is_asked_is_answered_by_a_quote_that_holds_it(
         ("十五届人大六次会议哪天开幕？", "市十五届人大常委会第二十九次会议现场。", False),
         ("十五届人大六次会议哪天开幕？", "市十五届人大常委会第十六次会议现场。", False),
         ("十四屆全國人大三次會議何時開幕？", "十四届全国人大三次会议3月5日开幕。", True),
+        ("抽检合格率是多少？", "把保障食品安全作为核心任务。", False),
+        ("抽检合格率是多少？", "抽检合格率为98.5%。", True),
+        ("节目的收视率是多少？", "该节目收视率达22.5。", True),
+        ("产值比上年增长了多少？", "1月5日，村民在养殖场内喂饲鲟鱼。", False),
+        ("宣传活动是哪天搞的？", "近日，民警深入辖区开展宣传活动。", False),
+        ("推进会是哪天开的？", "1月7日，推进会召开。", True),
+        ("活动是哪一天举行的？", "活动在国庆期间举行。", True),
     ],
 )
 def test_what_a_quote_must_hold(tokenizer: Tokenizer, question: str, quote: str, met: bool) -> None:
     needed = need(fold(question))
     assert needed is not None and needed.met(quote, tokenizer) is met
+
+
+def test_a_year_the_question_names_is_one_its_page_speaks_of(
+    tmp_path: Path, tokenizer: Tokenizer, config: Config
+) -> None:
+    searcher = _everything(tmp_path, tokenizer, config, [COUNCIL])
+    assert searcher.search("清水县人大常委会2027年开展了几次执法检查？").results == []
+    results = searcher.search("清水县人大常委会2025年开展了几次执法检查？").results
+    assert results and "执法检查3次" in results[0].quote
 
 
 @pytest.mark.parametrize(
