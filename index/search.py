@@ -326,8 +326,8 @@ class Searcher:
         dated: dict[int, bool] = {}
 
         def elsewhere(doc_id: int) -> bool:
-            """Of a document that is not what the question is about: it does not name the
-            follow-up's names, or the years the question does."""
+            """A document the question is not about: it does not name the follow-up's names,
+            or a year the question names."""
             if names and not self._mentions(doc_id, names, mentioned):
                 return True
             return bool(years) and not self._mentions(doc_id, years, dated)

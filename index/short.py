@@ -133,7 +133,7 @@ def short_answer(question: str, sentence: str, weights: dict[str, float]) -> str
 
     ranked = sorted(((score(f), f) for f in found), key=lambda x: x[0], reverse=True)
     best, chosen = ranked[0]
-    rivals = {fold(f.text) for score, f in ranked if score == best}
+    rivals = {fold(f.text) for rank, f in ranked if rank == best}
     if not any(best) or len(rivals) > 1:
         return None
     return chosen.text
