@@ -81,6 +81,8 @@ _CHANGE = re.compile(
     rf"(?<![0-9.])[0-9]+(?:\.[0-9]+)?(?![0-9.]|\s*[年月日号])|百分之|{_NUMERAL}+(?:个百分点|成|倍|番)"
 )
 _NAMED_YEAR = re.compile(r"(?<![0-9])([12][0-9]{3})(?=\s*年)")
+# A year told from the page's own date: a work report of 2026 says 过去一年 for 2025.
+_RELATIVE_YEAR = re.compile(r"今年|去年|前年|明年|过去一年|一年来|本年|上年|上一年|年初|年底|年末")
 # Which day: a day answers (1月7日, 7号, 当天, 国庆), not 近日.
 _ASKS_DAY = re.compile(r"哪一?天|哪一?日|几号|几月几日")
 _DAY = re.compile(
@@ -144,8 +146,7 @@ def need(folded_question: str) -> Need | None:
     session = re.search(SESSION, folded_question)
     if session:
         patterns += (re.compile(rf"(?<![0-9零〇一二三四五六七八九十]){session.group('session')}"),)
-    # A year the question names is one its page speaks of: of the CMRC dev and trial questions
-    # that name one (295), every paragraph does. A page of 2025 does not tell 2027's plans.
+    # A year the question names is one its page speaks of (see `speaks_of`).
     years = tuple(dict.fromkeys(_NAMED_YEAR.findall(folded_question)))
     if not (office or seat or patterns or years):
         return None
@@ -180,3 +181,11 @@ def _names_someone(quote: str, text: str, tokenizer: Tokenizer) -> bool:
         or (_CJK_WORD.fullmatch(word) is not None and not tokenizer.knows(word))
         for word in tokenizer.segments(text)
     )
+
+
+def speaks_of(document: str, years: tuple[str, ...]) -> bool:
+    """Whether a document (folded) may speak of the years a question names: it names them,
+    or it tells a year from its own date (过去一年, 去年), which a question's year may be. Of
+    the CMRC dev and trial questions that name a year (295), every paragraph names it; a page
+    of 2025 does not tell 2027's plans."""
+    return all(year in document for year in years) or _RELATIVE_YEAR.search(document) is not None

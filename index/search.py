@@ -18,7 +18,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from index import store, tantivy_engine
-from index.answerable import need
+from index.answerable import need, speaks_of
 from index.build import require_current
 from index.cache import Budgeted, one
 from index.config import Config
@@ -319,6 +319,9 @@ class Searcher:
             return Answer(question, [], ranking.note)
         q = ranking.question
         results: list[Result] = []
+        # Quotes that cannot hold what the question asks: none is the answer, but after every
+        # one that can they are still more to read.
+        spare: list[Result] = []
         shown: set[tuple[int, int]] = set()  # (document, sentence) already quoted
         floor = self.config.ranking.min_coverage
         needed = need(q.folded)
@@ -330,7 +333,12 @@ class Searcher:
             or a year the question names."""
             if names and not self._mentions(doc_id, names, mentioned):
                 return True
-            return bool(years) and not self._mentions(doc_id, years, dated)
+            if not years:
+                return False
+            found = dated.get(doc_id)
+            if found is None:
+                found = dated[doc_id] = speaks_of(fold(self.document(doc_id).text), years)
+            return not found
 
         def skipped(p: store.Passage, features: list[float]) -> bool:
             """Quoted whole already, too far from the question to be quoted at all, or with
@@ -353,7 +361,10 @@ class Searcher:
             if elsewhere(cand.passage.doc_id):
                 continue
             result = self._quote(q, cand, shown)
-            if result is None or (needed and not needed.met(result.quote, self.tokenizer)):
+            if result is None:
+                continue
+            if needed and not needed.met(result.quote, self.tokenizer):
+                spare.append(result)
                 continue
             if not results and result.confidence < self.config.search.min_confidence:
                 break
@@ -362,6 +373,11 @@ class Searcher:
                 more = self._more_of_first(ranking, results[0], shown)
                 if more is not None and (not needed or needed.met(more.quote, self.tokenizer)):
                     show(more)
+        for result in spare if results else []:
+            if len(results) >= limit:
+                break
+            if not any((result.doc_id, s) in shown for s in range(result.first, result.last + 1)):
+                show(result)
         return Answer(question, results, short=results[0].short if results else None)
 
     def _reach(self, p: store.Passage) -> str:

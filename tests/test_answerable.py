@@ -15,7 +15,7 @@ from index.config import Config
 from index.search import SHORTLIST, Searcher
 from index.tokenize import Tokenizer, fold
 
-from .conftest import index_texts
+from .conftest import CHANGZHI, JINZHONG, index_texts, sample_text
 
 COUNCIL = (
     "清水县人大常委会2025年工作回顾\n\n"
@@ -57,7 +57,12 @@ def test_who_holds_an_office_is_answered_by_the_page_that_names_it(
     question = opencc.OpenCC("s2t").convert("清水县人大常委会主任是谁？")
     results = searcher.search(question).results
     assert results and "李明" in results[0].quote
-    assert all("主任李明" in r.quote for r in results)
+    # The page that names only the deputy and the meeting is no answer, but more to read
+    # after it.
+    assert [("主任李明" in r.quote, "王刚" in r.quote) for r in results] == [
+        (True, False),
+        (False, True),
+    ]
 
 
 def test_a_passage_past_the_shortlist_that_names_the_office_is_still_found(
@@ -171,6 +176,11 @@ def test_a_year_the_question_names_is_one_its_page_speaks_of(
     assert searcher.search("清水县人大常委会2027年开展了几次执法检查？").results == []
     results = searcher.search("清水县人大常委会2025年开展了几次执法检查？").results
     assert results and "执法检查3次" in results[0].quote
+    # A page that tells years from its own date (过去一年) may be about any year.
+    report = "清水县人大常委会过去一年开展执法检查4次，听取审议专项报告6个。"
+    searcher = _everything(tmp_path / "report", tokenizer, config, [report])
+    results = searcher.search("清水县人大常委会2025年开展了几次执法检查？").results
+    assert results and "执法检查4次" in results[0].quote
 
 
 @pytest.mark.parametrize(
@@ -187,3 +197,14 @@ def test_a_year_the_question_names_is_one_its_page_speaks_of(
 )
 def test_other_questions_need_nothing_more(question: str) -> None:
     assert need(fold(question)) is None
+
+
+@pytest.mark.parametrize("question", ["全国人大代表的任期是几年？", "晋中市营商环境局局长是谁？"])
+def test_quotes_that_cannot_answer_are_read_after_the_rest_but_never_twice(
+    tmp_path: Path, tokenizer: Tokenizer, config: Config, question: str
+) -> None:
+    pages = [sample_text(name) for name in (JINZHONG, CHANGZHI)]
+    results = _everything(tmp_path, tokenizer, config, pages).search(question, 10).results
+    quoted = [(r.doc_id, s) for r in results for s in range(r.first, r.last + 1)]
+    assert len(results) > 3, "the rest are still there to read"
+    assert len(quoted) == len(set(quoted)), "no sentence is quoted twice"
