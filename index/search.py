@@ -337,7 +337,7 @@ class Searcher:
                 return False
             found = dated.get(doc_id)
             if found is None:
-                found = dated[doc_id] = speaks_of(fold(self.document(doc_id).text), years)
+                found = dated[doc_id] = speaks_of(self.document(doc_id).text, years)
             return not found
 
         def skipped(p: store.Passage, features: list[float]) -> bool:

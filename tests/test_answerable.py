@@ -10,7 +10,7 @@ from pathlib import Path
 import opencc
 import pytest
 
-from index.answerable import need
+from index.answerable import need, speaks_of
 from index.config import Config
 from index.search import SHORTLIST, Searcher
 from index.tokenize import Tokenizer, fold
@@ -208,3 +208,16 @@ def test_quotes_that_cannot_answer_are_read_after_the_rest_but_never_twice(
     quoted = [(r.doc_id, s) for r in results for s in range(r.first, r.last + 1)]
     assert len(results) > 3, "the rest are still there to read"
     assert len(quoted) == len(set(quoted)), "no sentence is quoted twice"
+
+
+@pytest.mark.parametrize(
+    ("page", "speaks"),
+    [
+        ("2025年，常委会召开会议7次。", True),
+        ("２０２５年，常委会召开会议7次。", True),
+        ("過去一年，常委會召開會議7次。", True),
+        ("2024年，常委会召开会议6次。", False),
+    ],
+)
+def test_a_page_speaks_of_a_year_it_names_or_tells_from_its_date(page: str, speaks: bool) -> None:
+    assert speaks_of(page, ("2025",)) is speaks
