@@ -114,7 +114,8 @@ class Need:
     """What a quote must hold to answer: the office (folded, 副 included when asked) and
     someone who could hold it, the seat, and a match of each pattern (a year, a day, a sum, a
     number, a count) outside the names it holds: titles, unless the question names one, and
-    sessions, unless it asks which. The years are ones the quote's document must name."""
+    sessions, unless it asks which. `years` are those the quote's document must speak of
+    (`speaks_of`)."""
 
     office: str = ""
     seat: str = ""
