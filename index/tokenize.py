@@ -389,17 +389,22 @@ _CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # these, 5 were words of its pages and 64 were not (counted by character).
 _NOT_IN_NAMES = frozenset("有做叫因多现能会")
 _QUESTION_RUN_BREAKS = STOPWORDS | _NOT_IN_NAMES
+_NUMBER_PIECE = re.compile(r"^(?:[0-9]+|[零〇一二两三四五六七八九十百千万]+)$")
 
 
 def _single_runs(pieces: list[str], asking: bool = False) -> list[str]:
     """Runs of two to four single characters that are not stopwords (李/新/文 → 李新文): where
     jieba met a word it does not know, most often a name. In a question, its common verbs
-    (`_NOT_IN_NAMES`) end a run too."""
+    (`_NOT_IN_NAMES`) end a run too, and a date's unit after its number is none of one."""
     out: list[str] = []
     run: list[str] = []
     breaks = _QUESTION_RUN_BREAKS if asking else STOPWORDS
+    previous = ""
     for piece in [*pieces, ""]:
-        if len(piece) == 1 and _CJK_CHAR.match(piece) and piece not in breaks:
+        # 2025/年/开 makes no name 年开: a date's unit belongs to its number.
+        dated = asking and piece in ("年", "月", "日") and _NUMBER_PIECE.match(previous) is not None
+        previous = piece
+        if len(piece) == 1 and _CJK_CHAR.match(piece) and piece not in breaks and not dated:
             run.append(piece)
             continue
         if 2 <= len(run) <= 4:

@@ -119,3 +119,12 @@ def test_user_dictionary_keeps_domain_terms_whole(tmp_path: Path) -> None:
     with_dict = Tokenizer(config, user_dict=words)
     assert "激发表活活力" in with_dict.tokens("全面激发表活活力")
     assert with_dict.signature != Tokenizer(config).signature
+
+
+def test_a_dates_unit_starts_no_name_in_a_question(plain_tokenizer: Tokenizer) -> None:
+    """2025/年/开 made 年开, a word no page holds that weighed most of the question, and the
+    passage that answers (召开常委会会议7次) lost its confidence."""
+    _, tokens, _ = plain_tokenizer.query("长治市人大常委会2025年开了几次常委会会议？")
+    assert "年开" not in tokens and "2025" in tokens
+    assert "号线" in plain_tokenizer.query("10号线站台有什么特点？")[1], "only a date's unit"
+    assert "年开" in plain_tokenizer.tokens("2025年开了几次会议"), "a page's runs are as before"
