@@ -303,17 +303,9 @@ class Searcher:
         with unreadable_as_unavailable():
             return self._search(question, limit, focus)
 
-    def _mentions(self, doc_id: int, names: Sequence[str], seen: dict[int, bool]) -> bool:
-        found = seen.get(doc_id)
-        if found is None:
-            text = fold(self.document(doc_id).text)
-            found = seen[doc_id] = all(name in text for name in names)
-        return found
-
     def _search(self, question: str, limit: int | None, focus: Sequence[str] = ()) -> Answer:
         limit = self.config.answers.top_k if limit is None else limit
         names = [folded for folded in (fold(name).strip() for name in focus) if folded]
-        mentioned: dict[int, bool] = {}
         ranking = self.candidates(question, SHORTLIST)
         if ranking.note:
             return Answer(question, [], ranking.note)
@@ -326,18 +318,19 @@ class Searcher:
         floor = self.config.ranking.min_coverage
         needed = need(q.folded)
         years = needed.years if needed else ()
-        dated: dict[int, bool] = {}
+        about: dict[int, bool] = {}  # document id: whether the question may be about it
 
         def elsewhere(doc_id: int) -> bool:
             """A document the question is not about: it does not name the follow-up's names,
-            or a year the question names."""
-            if names and not self._mentions(doc_id, names, mentioned):
-                return True
-            if not years:
+            or does not speak of a year the question names."""
+            if not (names or years):
                 return False
-            found = dated.get(doc_id)
+            found = about.get(doc_id)
             if found is None:
-                found = dated[doc_id] = speaks_of(self.document(doc_id).text, years)
+                text = self.document(doc_id).text
+                found = about[doc_id] = (not names or all(n in fold(text) for n in names)) and (
+                    not years or speaks_of(text, years)
+                )
             return not found
 
         def skipped(p: store.Passage, features: list[float]) -> bool:

@@ -389,7 +389,8 @@ _CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # these, 5 were words of its pages and 64 were not (counted by character).
 _NOT_IN_NAMES = frozenset("有做叫因多现能会")
 _QUESTION_RUN_BREAKS = STOPWORDS | _NOT_IN_NAMES
-_NUMBER_PIECE = re.compile(r"^(?:[0-9]+|[零〇一二两三四五六七八九十百千万]+)$")
+_NUMERAL = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]+)"
+_NUMBER_PIECE = re.compile(rf"^{_NUMERAL}$")
 
 
 def _single_runs(pieces: list[str], asking: bool = False) -> list[str]:
@@ -413,7 +414,6 @@ def _single_runs(pieces: list[str], asking: bool = False) -> list[str]:
     return out
 
 
-_NUMERAL = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿]+)"
 _COUNTED = re.compile(_NUMERAL + r"(?:余|多)?([\u4e00-\u9fff])")
 _ASKED = re.compile(r"(?:几|多少)(?:余|多)?([\u4e00-\u9fff])|(?:哪|何)一?([年月天日])")
 
